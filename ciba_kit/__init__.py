@@ -1,0 +1,83 @@
+"""ciba_kit: CIBA with PingFederate and the PingOne MFA CIBA Authenticator.
+
+Start the embedded simulator, send CIBA requests, set up and diagnose, preview prompts, run
+campaigns and chart their statistics::
+
+    import ciba_kit as ck
+
+    with ck.Simulator.start() as sim:
+        client = ck.CibaClient.discover(sim.issuer, "demo-poll", auth=ck.ClientSecretBasic("demo-poll-secret"))
+        flow = await client.authenticate(login_hint="alice", binding_message="W4SCT")
+
+Public names are re-exported here lazily (each subpackage is imported on first use), so
+``import ciba_kit`` stays cheap for the command line.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it. One name per idea across the package.
+_EXPORTS: dict[str, str] = {
+    # protocol: constants, errors, time
+    "DeliveryMode": "ciba_kit.protocol.constants",
+    "ErrorCode": "ciba_kit.protocol.constants",
+    "Outcome": "ciba_kit.protocol.constants",
+    "ClientAuthMethod": "ciba_kit.protocol.constants",
+    "CIBA_GRANT_TYPE": "ciba_kit.protocol.constants",
+    "Clock": "ciba_kit.protocol.clock",
+    "SystemClock": "ciba_kit.protocol.clock",
+    "ScaledClock": "ciba_kit.protocol.clock",
+    "ManualClock": "ciba_kit.protocol.clock",
+    "demo_client_key": "ciba_kit.protocol.jose",
+    **{name: "ciba_kit.protocol.errors" for name in (
+        "CibaError", "InputError", "TransportError", "ProtocolError", "DiscoveryError",
+        "TokenValidationError", "OAuthError", "InvalidRequest", "InvalidRequestObject", "InvalidScope",
+        "ExpiredLoginHintToken", "UnknownUserId", "UnauthorizedClient", "MissingUserCode",
+        "InvalidUserCode", "InvalidBindingMessage", "InvalidClient", "AccessDenied",
+        "AuthorizationPending", "SlowDown", "ExpiredToken", "InvalidGrant", "UnsupportedGrantType",
+        "TransactionFailed", "ServerError", "TemporarilyUnavailable", "InvalidToken", "UnknownOAuthError",
+    )},
+    # simulator
+    "Simulator": "ciba_kit.simulator",
+    "Persona": "ciba_kit.simulator",
+    # client
+    **{name: "ciba_kit.client" for name in (
+        "CibaClient", "SyncCibaClient", "FlowResult", "AuthRequest", "TimelineEvent", "ProviderMetadata",
+        "ClientSecretBasic", "ClientSecretPost", "ClientSecretJwt", "PrivateKeyJwt", "TlsClientAuth",
+        "SelfSignedTlsClientAuth", "NotificationReceiver",
+    )},
+    # prompts
+    **{name: "ciba_kit.prompts" for name in (
+        "PromptTemplate", "PromptContext", "ScopeInfo", "PromptPreview", "LintFinding", "PushCategory",
+        "render_prompt",
+    )},
+}
+
+# subpackages reachable as attributes: ck.analysis.approval_rate(...), ck.plots.latency_cdf(...)
+_SUBMODULES: dict[str, str] = {
+    "analysis": "ciba_kit.analysis",
+    "plots": "ciba_kit.analysis.plots",
+    "widgets": "ciba_kit.widgets",
+    "protocol": "ciba_kit.protocol",
+}
+
+__all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"], key=str.lower)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(_SUBMODULES[name])
+    else:
+        raise AttributeError(f"module 'ciba_kit' has no attribute {name!r}")
+    globals()[name] = value  # cache: later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return list(__all__)
