@@ -31,7 +31,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["PingFederateConfig", "PingOneConfig", "SimulatorState"]
+__all__ = ["PingFederateConfig", "PingOneConfig", "SimulatorSettings", "SimulatorState"]
 
 Json = dict[str, Any]
 
@@ -62,12 +62,58 @@ class PingOneConfig:
     template_contents: dict[str, list[Json]] = field(default_factory=dict)
 
 
+#: PingFederate's default scopes plus OIDC's standard ones (the simulator accepts only these).
+DEFAULT_SCOPES: dict[str, str] = {
+    "openid": "Sign you in",
+    "profile": "Your name and profile",
+    "email": "Your email address",
+    "address": "Your postal address",
+    "phone": "Your phone number",
+    "offline_access": "Stay signed in (refresh token)",
+}
+
+
+@dataclass
+class SimulatorSettings:
+    """Simulator-only behaviour switches (no PingFederate/PingOne equivalent; see simulator docs).
+
+    Attributes:
+        binding_message_pattern: regex a ``binding_message`` must fully match; default is the
+            field-reported PingFederate + PingOne MFA rule ``^[a-zA-Z0-9-._+/!?#]{1,20}$``.
+        push_timeout_result: what the token endpoint says after a PingOne push timed out:
+            ``"access_denied"`` (default: the authenticator reports FAILURE) or ``"pending"`` (keep
+            answering ``authorization_pending`` until ``expired_token``). PingFederate: UNCONFIRMED.
+        push_enabled: allow the push delivery mode (beyond PingFederate) for clients that carry
+            ``"x-cibaKitDeliveryMode": "PUSH"``.
+        scopes: scope name -> description (what the prompt's ``requestedScope`` shows).
+        access_token_lifetime, id_token_lifetime: seconds of clock time.
+        retention_s: clock seconds a finished or expired transaction is kept before it is dropped.
+        truth_limit: ground-truth records kept (oldest dropped first).
+        ping_timeout_s: real seconds the notification POST may take.
+        max_body_bytes: larger request bodies get HTTP 413.
+        clock_skew_s: leeway for exp/iat/nbf checks of client JWTs.
+    """
+
+    binding_message_pattern: str = r"^[a-zA-Z0-9-._+/!?#]{1,20}$"
+    push_timeout_result: str = "access_denied"
+    push_enabled: bool = False
+    scopes: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SCOPES))
+    access_token_lifetime: int = 7200
+    id_token_lifetime: int = 3600
+    retention_s: float = 600.0
+    truth_limit: int = 50_000
+    ping_timeout_s: float = 5.0
+    max_body_bytes: int = 65_536
+    clock_skew_s: float = 60.0
+
+
 @dataclass
 class SimulatorState:
     """All configuration plus the lock that guards it; ``version`` bumps on every write."""
 
     pf: PingFederateConfig = field(default_factory=PingFederateConfig)
     p1: PingOneConfig = field(default_factory=PingOneConfig)
+    sim: SimulatorSettings = field(default_factory=SimulatorSettings)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     version: int = 0
 
