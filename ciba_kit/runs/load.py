@@ -1,0 +1,198 @@
+"""Run log -> pandas: typed DataFrames of flows and events, and CSV / Parquet export.
+
+Column names in the DataFrames are the analyst's, not the table's: ``grp`` becomes ``group``,
+``client_id`` becomes ``client``, ``interval_s`` becomes ``interval``. Timestamps are
+``datetime64[ns, UTC]``; outcome, mode, client, group, persona and variant are categoricals
+(outcome always carries every :class:`~ciba_kit.protocol.constants.Outcome`, so counts show zeros).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ciba_kit.protocol.constants import Outcome
+from ciba_kit.protocol.errors import InputError
+
+from .store import RunLog
+
+__all__ = ["load_flows", "load_events", "load_runs", "export_flows", "OUTCOME_ORDER", "FLOW_COLUMNS"]
+
+#: Display and category order of outcomes.
+OUTCOME_ORDER: list[str] = [str(o) for o in Outcome]
+
+_RENAME = {"grp": "group", "client_id": "client", "interval_s": "interval"}
+FLOW_COLUMNS: list[str] = [
+    "run_id", "flow_id", "seq", "user", "group", "persona", "client", "mode", "template", "variant",
+    "outcome", "error", "error_description", "started_at", "ended_at", "expires_in", "interval", "polls",
+    "slow_downs", "ack_s", "decision_s", "decision_after_s", "decision_before_s", "tokens_s",
+    "auth_req_id_hash", "true_outcome", "true_decision_s",
+]
+_CATEGORIES = ("mode", "client", "group", "persona", "variant", "template")
+
+
+def _connect(db: str | os.PathLike[str] | RunLog | sqlite3.Connection) -> tuple[sqlite3.Connection, bool]:
+    if isinstance(db, RunLog):
+        return db.connection, False
+    if isinstance(db, sqlite3.Connection):
+        return db, False
+    path = Path(db)
+    if not path.exists():
+        raise InputError("db", f"no run log at {str(path)!r}", "pass the --db file a `ciba-kit run` wrote")
+    # Read-only URI: loading must never create or modify a log.
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True), True
+
+
+def _select(conn: sqlite3.Connection, table: str, columns: Sequence[str], run_id: int | Sequence[int] | None):
+    sql = f"SELECT {', '.join(columns)} FROM {table}"
+    args: list[Any] = []
+    if run_id is not None:
+        ids = [run_id] if isinstance(run_id, (int, np.integer)) else list(run_id)
+        sql += f" WHERE run_id IN ({', '.join('?' * len(ids))})"
+        args = [int(i) for i in ids]
+    cur = conn.execute(sql, args)
+    rows = cur.fetchall()
+    # Column-wise construction: much faster than pd.read_sql for a million rows.
+    cols = list(zip(*rows)) if rows else [()] * len(columns)
+    return {c: v for c, v in zip(columns, cols)}
+
+
+def _utc(values: Any) -> pd.Series:
+    arr = np.asarray(values, dtype="float64")
+    return pd.Series(pd.to_datetime(arr * 1e9, unit="ns", utc=True))
+
+
+def _num(values: Any) -> np.ndarray:
+    return np.array(values, dtype="float64")  # None -> nan
+
+
+def load_flows(
+    db: str | os.PathLike[str] | RunLog | sqlite3.Connection,
+    *,
+    run_id: int | Sequence[int] | None = None,
+) -> pd.DataFrame:
+    """Every flow of the log (or of ``run_id``) as a typed DataFrame, one row per flow.
+
+    Args:
+        db: a run log path, an open :class:`RunLog`, or a sqlite3 connection.
+        run_id: one run id or several; all runs when omitted.
+
+    Returns:
+        Columns :data:`FLOW_COLUMNS`, ordered by run and sequence.
+    """
+    conn, own = _connect(db)
+    try:
+        table_cols = [
+            "run_id", "flow_id", "seq", "user", "grp", "persona", "client_id", "mode", "template", "variant",
+            "outcome", "error", "error_description", "started_at", "ended_at", "expires_in", "interval_s",
+            "polls", "slow_downs", "ack_s", "decision_s", "decision_after_s", "decision_before_s", "tokens_s",
+            "auth_req_id_hash", "true_outcome", "true_decision_s",
+        ]
+        raw = _select(conn, "flow", table_cols, run_id)
+    finally:
+        if own:
+            conn.close()
+    data: dict[str, Any] = {}
+    for col in table_cols:
+        name = _RENAME.get(col, col)
+        vals = raw[col]
+        if col in ("run_id", "flow_id", "seq"):
+            data[name] = np.array(vals, dtype="int64")
+        elif col in ("polls", "slow_downs"):
+            data[name] = pd.array(list(vals), dtype="Int64")
+        elif col in ("started_at", "ended_at"):
+            data[name] = _utc(vals).array
+        elif col in ("expires_in", "interval_s", "ack_s", "decision_s", "decision_after_s", "decision_before_s",
+                     "tokens_s", "true_decision_s"):
+            data[name] = _num(vals)
+        elif col == "outcome":
+            data[name] = pd.Categorical(list(vals), categories=OUTCOME_ORDER)
+        elif name in _CATEGORIES:
+            data[name] = pd.Categorical(list(vals))
+        else:
+            data[name] = pd.array(list(vals), dtype="object")
+    df = pd.DataFrame(data, columns=FLOW_COLUMNS)
+    return df.sort_values(["run_id", "seq"], kind="stable").reset_index(drop=True)
+
+
+def load_events(
+    db: str | os.PathLike[str] | RunLog | sqlite3.Connection,
+    *,
+    run_id: int | Sequence[int] | None = None,
+) -> pd.DataFrame:
+    """Every exchange of every flow: ``run_id, flow_id, idx, t, kind, status, error, detail``.
+
+    ``t`` is seconds since the flow started on the client's clock; ``at`` is the absolute UTC
+    time (flow start + t).
+    """
+    conn, own = _connect(db)
+    try:
+        cols = ["run_id", "flow_id", "idx", "t", "kind", "status", "error", "detail"]
+        raw = _select(conn, "event", cols, run_id)
+        starts = dict(conn.execute("SELECT flow_id, started_at FROM flow").fetchall())
+    finally:
+        if own:
+            conn.close()
+    flow_ids = np.array(raw["flow_id"], dtype="int64")
+    t = np.array(raw["t"], dtype="float64")
+    start = np.array([starts.get(int(f), np.nan) for f in flow_ids], dtype="float64")
+    df = pd.DataFrame(
+        {
+            "run_id": np.array(raw["run_id"], dtype="int64"),
+            "flow_id": flow_ids,
+            "idx": np.array(raw["idx"], dtype="int64"),
+            "t": t,
+            "at": _utc(start + t).array,
+            "kind": pd.Categorical(list(raw["kind"])),
+            "status": pd.array([None if s is None else int(s) for s in raw["status"]], dtype="Int64"),
+            "error": pd.array(list(raw["error"]), dtype="object"),
+            "detail": pd.array(list(raw["detail"]), dtype="object"),
+        }
+    )
+    return df.sort_values(["flow_id", "idx"], kind="stable").reset_index(drop=True)
+
+
+def load_runs(db: str | os.PathLike[str] | RunLog) -> pd.DataFrame:
+    """The run table: one row per campaign, with its flow count."""
+    log = db if isinstance(db, RunLog) else RunLog(_existing(db), check_dead=False)
+    try:
+        rows = [dataclasses.asdict(r) for r in log.runs()]
+    finally:
+        if log is not db:
+            log.close()
+    df = pd.DataFrame(rows) if rows else pd.DataFrame(
+        columns=["run_id", "name", "target", "client", "settings", "seed", "started_at", "ended_at", "status",
+                 "kit_version", "flows"]
+    )
+    for col in ("started_at", "ended_at"):
+        df[col] = _utc(df[col].astype("float64")).array
+    return df
+
+
+def _existing(db: str | os.PathLike[str]) -> str:
+    if not Path(db).exists():
+        raise InputError("db", f"no run log at {str(db)!r}", "pass the --db file a `ciba-kit run` wrote")
+    return str(db)
+
+
+def export_flows(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write flows (or events) to ``.csv`` or ``.parquet`` (chosen by the suffix); return the path.
+
+    CSV timestamps are ISO 8601 UTC; Parquet keeps dtypes (categoricals, tz-aware timestamps).
+    """
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    suffix = out.suffix.lower()
+    if suffix == ".csv":
+        df.to_csv(out, index=False, date_format="%Y-%m-%dT%H:%M:%S.%fZ")
+    elif suffix in (".parquet", ".pq"):
+        df.to_parquet(out, index=False, engine="pyarrow")
+    else:
+        raise InputError("path", f"unknown export format {suffix!r}", "use a .csv or .parquet file name")
+    return out
