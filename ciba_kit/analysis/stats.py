@@ -72,8 +72,9 @@ def wilson_interval(k: Any, n: Any, confidence: float = 0.95) -> tuple[Any, Any]
         denom = 1 + z * z / n_arr
         centre = (p + z * z / (2 * n_arr)) / denom
         half = z * np.sqrt(p * (1 - p) / n_arr + z * z / (4 * n_arr * n_arr)) / denom
-        low = np.where(n_arr > 0, np.clip(centre - half, 0.0, 1.0), np.nan)
-        high = np.where(n_arr > 0, np.clip(centre + half, 0.0, 1.0), np.nan)
+        # At k = 0 (k = n) the bound is exactly 0 (1); pin it against rounding error.
+        low = np.where(n_arr > 0, np.where(k_arr <= 0, 0.0, np.clip(centre - half, 0.0, 1.0)), np.nan)
+        high = np.where(n_arr > 0, np.where(k_arr >= n_arr, 1.0, np.clip(centre + half, 0.0, 1.0)), np.nan)
     if low.ndim == 0:
         return float(low), float(high)
     return low, high
@@ -241,8 +242,9 @@ def decision_bounds(df: pd.DataFrame) -> pd.DataFrame:
     Ping / push: ``lower == upper == decision_s`` (exact). Flows without a decision are dropped.
 
     Returns:
-        DataFrame (index as ``df``) with ``lower``, ``upper``, ``exact``, ``measured`` (decision_s),
-        plus ``mode``/``outcome``/``group`` when present.
+        DataFrame (index as ``df``) with ``lower``, ``upper``, ``exact``, ``measured`` (the client's
+        ``decision_s``) and ``seen`` (when the client learnt the decision: the poll that saw it, or
+        the notification), plus ``mode``/``outcome``/``group``/... when present.
     """
     fin = finished(df)
     _need(fin, "decision_s")
@@ -252,7 +254,8 @@ def decision_bounds(df: pd.DataFrame) -> pd.DataFrame:
     has_bounds = ~np.isnan(before)
     upper = np.where(has_bounds, before, dec)
     lower = np.where(has_bounds, np.where(np.isnan(after), 0.0, after), dec)
-    out = pd.DataFrame({"lower": lower, "upper": upper, "exact": ~has_bounds, "measured": dec}, index=fin.index)
+    out = pd.DataFrame({"lower": lower, "upper": upper, "exact": ~has_bounds, "measured": dec, "seen": upper},
+                       index=fin.index)
     for extra in ("mode", "outcome", "group", "persona", "variant", "client"):
         if extra in fin:
             out[extra] = fin[extra]
@@ -269,8 +272,11 @@ class DecisionTimeFit:
         censored: flows whose decision was only bracketed (poll mode); the rest were exact.
         params: fitted parameters (lognormal ``mu_``, ``sigma_``; weibull ``lambda_``, ``rho_``).
         median_s: the fitted median decision time.
-        naive_median_s: the median of the measured ``decision_s`` (what a naive report says).
-        fitter: the lifelines fitter itself (survival function, plots, confidence intervals).
+        naive_median_s: median of when the client *saw* the decision (the poll that saw it, or
+            the notification): what a report that ignores censoring would call the decision time.
+        by: the stratifying column when the fit is a mixture of per-group fits (``components``,
+            mixed with ``weights`` = each group's share of decided flows).
+        fitter: the lifelines fitter (None for a mixture: see ``components``).
     """
 
     model: str
@@ -281,98 +287,132 @@ class DecisionTimeFit:
     median_s: float
     naive_median_s: float
     subsampled: bool = False
+    by: str | None = None
+    components: dict[str, "DecisionTimeFit"] = field(default_factory=dict, repr=False)
+    weights: dict[str, float] = field(default_factory=dict, repr=False)
     fitter: Any = field(default=None, repr=False)
-
-    def quantile(self, q: float | Sequence[float]) -> np.ndarray | float:
-        """Fitted quantiles of the decision time (q in 0..1)."""
-        qa = np.atleast_1d(np.asarray(q, dtype="float64"))
-        if self.model == "lognormal":
-            vals = np.exp(self.params["mu_"] + self.params["sigma_"] * sps.norm.ppf(qa))
-        elif self.model == "weibull":
-            vals = self.params["lambda_"] * (-np.log1p(-qa)) ** (1 / self.params["rho_"])
-        else:
-            sf = self.fitter.survival_function_.iloc[:, 0]
-            cdf = 1 - sf.to_numpy()
-            vals = np.array([sf.index[min(np.searchsorted(cdf, x, side="left"), len(cdf) - 1)] for x in qa], dtype="float64")
-        return float(vals[0]) if np.ndim(q) == 0 else vals
 
     def cdf(self, t: Any) -> np.ndarray:
         """Fitted P(decision time <= t)."""
         ta = np.asarray(t, dtype="float64")
+        if self.components:
+            return sum(w * self.components[k].cdf(ta) for k, w in self.weights.items())  # type: ignore[return-value]
         if self.model == "lognormal":
             with np.errstate(divide="ignore"):
-                return sps.norm.cdf((np.log(ta) - self.params["mu_"]) / self.params["sigma_"])
+                return sps.norm.cdf((np.log(np.clip(ta, 0, None)) - self.params["mu_"]) / self.params["sigma_"])
         if self.model == "weibull":
             return 1 - np.exp(-((np.clip(ta, 0, None) / self.params["lambda_"]) ** self.params["rho_"]))
         sf = self.fitter.survival_function_.iloc[:, 0]
-        idx = np.searchsorted(sf.index.to_numpy(), ta, side="right") - 1
+        idx = np.searchsorted(sf.index.to_numpy(dtype="float64"), ta, side="right") - 1
         return np.where(idx >= 0, 1 - sf.to_numpy()[np.clip(idx, 0, None)], 0.0)
+
+    def quantile(self, q: float | Sequence[float]) -> np.ndarray | float:
+        """Fitted quantiles of the decision time (q in 0..1)."""
+        qa = np.atleast_1d(np.asarray(q, dtype="float64"))
+        if self.components or self.model == "turnbull":
+            # No closed form: invert the CDF on a fine grid (monotone, so interpolation is exact enough).
+            hi = 1.0
+            while float(np.max(self.cdf(hi))) < max(0.999, float(qa.max())) and hi < 1e7:
+                hi *= 2
+            grid = np.linspace(0.0, hi, 20_001)
+            vals = np.interp(qa, np.maximum.accumulate(self.cdf(grid)), grid)
+        elif self.model == "lognormal":
+            vals = np.exp(self.params["mu_"] + self.params["sigma_"] * sps.norm.ppf(qa))
+        else:
+            vals = self.params["lambda_"] * (-np.log1p(-qa)) ** (1 / self.params["rho_"])
+        return float(vals[0]) if np.ndim(q) == 0 else vals
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe summary (no fitter)."""
-        d = asdict(self)
-        d.pop("fitter")
-        d["p90_s"] = float(self.quantile(0.9))
-        return d
+        return {
+            "model": self.model,
+            "by": self.by,
+            "n": self.n,
+            "n_total": self.n_total,
+            "censored": self.censored,
+            "subsampled": self.subsampled,
+            "params": self.params,
+            "median_s": self.median_s,
+            "p90_s": float(self.quantile(0.9)),
+            "naive_median_s": self.naive_median_s,
+            "components": {k: c.to_dict() for k, c in self.components.items()},
+            "weights": self.weights,
+        }
+
+
+def _fit_one(b: pd.DataFrame, model: str, n_total: int, subsampled: bool) -> DecisionTimeFit:
+    from lifelines import KaplanMeierFitter, LogNormalFitter, WeibullFitter
+
+    fitters = {"lognormal": LogNormalFitter, "weibull": WeibullFitter, "turnbull": KaplanMeierFitter}
+    # A zero lower bound is fine (left-censored); a zero upper bound is not for log-scale models.
+    eps = 1e-6
+    upper = np.clip(b["upper"].to_numpy(dtype="float64"), eps, None)
+    lower = np.minimum(np.clip(b["lower"].to_numpy(dtype="float64"), 0.0, None), upper)
+    fitter = fitters[model]()
+    with warnings.catch_warnings():
+        # lifelines warns about approximations in the NPMLE; the estimate is what we asked for.
+        warnings.simplefilter("ignore")
+        fitter.fit_interval_censoring(lower, upper)
+    params = {} if model == "turnbull" else {k: float(v) for k, v in fitter.params_.items()}
+    fit = DecisionTimeFit(
+        model=model, n=len(b), n_total=n_total, censored=int((~b["exact"]).sum()), params=params,
+        median_s=math.nan, naive_median_s=float(np.median(b["seen"].to_numpy(dtype="float64"))),
+        subsampled=subsampled, fitter=fitter,
+    )
+    fit.median_s = float(fit.quantile(0.5))
+    return fit
 
 
 def decision_time_fit(
     df: pd.DataFrame,
     *,
     model: str = "lognormal",
+    by: str | None = None,
     max_flows: int | None = 20_000,
     seed: int = 0,
 ) -> DecisionTimeFit:
     """Fit the time-to-decision distribution, honouring poll-mode interval censoring.
 
     Uses lifelines' ``fit_interval_censoring`` (``LogNormalFitter``, ``WeibullFitter``, or the
-    Turnbull NPMLE via ``KaplanMeierFitter``): poll-mode flows contribute
-    ``F(upper) - F(lower)`` to the likelihood, exact (ping/push) decisions their density.
+    Turnbull NPMLE via ``KaplanMeierFitter``): a poll-mode flow contributes
+    ``F(upper) - F(lower)`` to the likelihood, an exact (ping/push) decision its density.
 
     Args:
         df: flows; only flows with a decision (approved or denied) are used.
-        model: ``lognormal`` (default), ``weibull`` or ``turnbull``.
+        model: ``lognormal`` (default), ``weibull`` or ``turnbull``. The Turnbull NPMLE cannot
+            place mass inside intervals that all flows share (same poll grid), so with one poll
+            interval it reproduces the grid; the parametric fits interpolate.
+        by: fit each group of this column (e.g. ``persona``, ``group``) separately and mix the
+            fits by group share: a population of fast and slow responders is not one log-normal.
         max_flows: fit a seeded random subsample of at most this many flows (the fit is the
             slow step on a million-flow log); None for all.
         seed: subsample seed.
     """
-    from lifelines import KaplanMeierFitter, LogNormalFitter, WeibullFitter
-
-    fitters = {"lognormal": LogNormalFitter, "weibull": WeibullFitter, "turnbull": KaplanMeierFitter}
-    if model not in fitters:
-        raise InputError("model", f"unknown model {model!r}", f"use one of {sorted(fitters)}")
+    if model not in ("lognormal", "weibull", "turnbull"):
+        raise InputError("model", f"unknown model {model!r}", "use 'lognormal', 'weibull' or 'turnbull'")
     b = decision_bounds(df)
-    b = b[np.isin(np.asarray(b["outcome"].astype(str)), ("approved", "denied"))] if "outcome" in b else b
+    if "outcome" in b:
+        b = b[np.isin(np.asarray(b["outcome"].astype(str)), ("approved", "denied"))]
     n_total = len(b)
     if n_total < 2:
         raise InputError("df", f"needs at least 2 decided flows, got {n_total}", "run a longer campaign")
     subsampled = max_flows is not None and n_total > max_flows
     if subsampled:
         b = b.sample(n=max_flows, random_state=seed)
-    # A zero lower bound is fine (left-censored); a zero upper bound is not for log-scale models.
-    eps = 1e-6
-    lower = np.clip(b["lower"].to_numpy(dtype="float64"), 0.0, None)
-    upper = np.clip(b["upper"].to_numpy(dtype="float64"), eps, None)
-    lower = np.minimum(lower, upper)
-    fitter = fitters[model]()
-    with warnings.catch_warnings():
-        # lifelines warns about approximations in the NPMLE; the estimate is what we asked for.
-        warnings.simplefilter("ignore")
-        fitter.fit_interval_censoring(lower, upper)
-    if model == "turnbull":
-        params: dict[str, float] = {}
-    else:
-        params = {k: float(v) for k, v in fitter.params_.items()}
+    if by is None:
+        return _fit_one(b, model, n_total, bool(subsampled))
+    if by not in b.columns:
+        raise InputError("by", f"no column {by!r} among the decided flows", "use e.g. 'persona' or 'group'")
+    parts = {str(k): part for k, part in b.groupby(b[by].astype(str), observed=True) if len(part) >= 2}
+    if not parts:
+        raise InputError("by", f"no group of {by!r} has 2 decided flows", "fit without by=")
+    used = sum(len(p) for p in parts.values())
+    comps = {k: _fit_one(p, model, len(p), bool(subsampled)) for k, p in parts.items()}
     fit = DecisionTimeFit(
-        model=model,
-        n=len(b),
-        n_total=n_total,
-        censored=int((~b["exact"]).sum()),
-        params=params,
-        median_s=math.nan,
-        naive_median_s=float(np.median(b["measured"].to_numpy(dtype="float64"))),
-        subsampled=bool(subsampled),
-        fitter=fitter,
+        model=model, n=used, n_total=n_total, censored=sum(c.censored for c in comps.values()), params={},
+        median_s=math.nan, naive_median_s=float(np.median(b["seen"].to_numpy(dtype="float64"))),
+        subsampled=bool(subsampled), by=by, components=comps,
+        weights={k: len(p) / used for k, p in parts.items()},
     )
     fit.median_s = float(fit.quantile(0.5))
     return fit

@@ -123,7 +123,9 @@ class Messages(dict):  # type: ignore[type-arg]
 
     def __getitem__(self, key: str) -> Any:
         if not dict.__contains__(self, key):
-            self.missing.append(key)
+            # airspeed tries obj["get"] before getattr(obj, "get"): a method name is not a missing key.
+            if not hasattr(type(self), key):
+                self.missing.append(key)
             raise KeyError(key)
         return dict.__getitem__(self, key)
 

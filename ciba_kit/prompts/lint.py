@@ -277,9 +277,10 @@ def collect_findings(state: RenderState, *, binding_rule: BindingMessageRule, li
             f"no content in the environment default language {state.default_language!r}",
             f"add a {state.default_language!r} content: it is PingOne's last fallback", "template contents"))
 
-    # Table rows.
+    # Table rows. The table belongs to one authenticator, i.e. one template + variant: every locale
+    # of the chosen variant counts as a use, other variants belong to other configurations.
     used = set()
-    for c in same_template:
+    for c in pool:
         used |= set(placeholders(c.title)) | set(placeholders(c.body))
     for var in table:
         if not VARIABLE_NAME_RE.fullmatch(var):
@@ -289,7 +290,8 @@ def collect_findings(state: RenderState, *, binding_rule: BindingMessageRule, li
         elif var not in used:
             out.append(LintFinding(
                 "unused-variable", "warning",
-                f"variable {var} is defined but no content of template {state.template_name!r} uses ${{{var}}}",
+                f"variable {var} is defined but no content of template {state.template_name!r}"
+                f"{' variant ' + repr(chosen.variant) if chosen.variant else ''} uses ${{{var}}}",
                 f"use ${{{var}}} in the title or body, or remove the row", f"variables.{var}"))
         if var in BUILTIN_VARIABLES:
             out.append(LintFinding(
@@ -352,7 +354,7 @@ def lint_prompt(templates: PromptTemplate | Iterable[PromptTemplate], context: P
                 language_pack: LanguagePack | None = None, names: VelocityNames | None = None,
                 binding_rule: BindingMessageRule | None = None, limits: ScreenLimits | None = None,
                 extended_contract: Any = None, fulfilled_attributes: Any = None) -> list[LintFinding]:
-    """Lint a prompt set for one request: the rendered content and every other content of the template.
+    """Lint a prompt set for one request: the rendered content and the other locales of its variant.
 
     Arguments as for :func:`~ciba_kit.prompts.render_prompt`. The doctor passes the authenticator's
     table, Extended Contract and the request policy's fulfillment (see
@@ -369,9 +371,10 @@ def lint_prompt(templates: PromptTemplate | Iterable[PromptTemplate], context: P
     findings = list(preview.findings)
     name = template_name or contents[0].template_name
     known = set(BUILTIN_VARIABLES) | {str(k) for k in (variables or {})}
-    chosen_key = (preview.locale, (preview.variant or "").lower())
+    variant_key = (preview.variant or "").lower()
     for c in contents:
-        if c.template_name != name or (c.locale, (c.variant or "").lower()) == chosen_key:
+        # Other locales of the same variant: PingOne may pick them for another user.
+        if c.template_name != name or (c.variant or "").lower() != variant_key or c.locale == preview.locale:
             continue
         findings += _placeholder_findings(c, known, variables or {})
     return sorted(findings, key=lambda f: _SEVERITY_ORDER.get(f.severity, 3))

@@ -392,13 +392,16 @@ class BindingMessageRule:
 
     def check(self, message: str) -> str | None:
         """The problem with ``message``, or None when the provider would accept it."""
+        problems = []
         if len(message) > self.max_length:
-            return f"{len(message)} characters (the rule allows {self.max_length})"
+            problems.append(f"{len(message)} characters (the rule allows {self.max_length})")
         if not re.fullmatch(self.pattern, message):
             bad = sorted({ch for ch in message if not re.fullmatch(self.pattern, ch)})
-            shown = ", ".join(repr(c) for c in bad[:6]) if bad else "the text"
-            return f"characters outside {self.pattern}: {shown}"
-        return None
+            if bad:
+                problems.append("characters not allowed: " + ", ".join(repr(c) for c in bad[:6]))
+            elif not problems:
+                problems.append(f"does not match {self.pattern}")
+        return "; ".join(problems) or None
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,9 @@ The object names (``attributes``, ``request``...) are ciba_kit's choice: Ping's 
 not show them (UNCONFIRMED). Pass a :class:`~ciba_kit.prompts.model.VelocityNames` to rename them.
 
 Strings coming from the request get Java's ``String`` methods (``toUpperCase()``, ``trim()``,
-``substring(a, b)``...) because Velocity authors write Java. A reference without a value renders
+``substring(a, b)``...) because Velocity authors write Java. String *literals* of a source
+(``#set($t = "x")``) are airspeed's: they know ``length()``, ``replaceAll``, ``startsWith``,
+``matches``, ``contains`` and Python's ``str`` methods (we do not patch airspeed globally). A reference without a value renders
 as its own source text (Velocity's rule, kept visible on purpose) and is reported by the lint.
 Attribute names starting with ``_`` are refused before evaluation: they would reach Python internals.
 """
@@ -116,7 +118,9 @@ class TrackingDict(dict):  # type: ignore[type-arg]
 
     def _note(self, key: Any) -> bool:
         found = dict.__contains__(self, key)
-        (self.read if found else self.missing).append(str(key))
+        # airspeed tries obj["get"] before getattr(obj, "get"): a method name is not a missing key.
+        if found or not (isinstance(key, str) and hasattr(type(self), key)):
+            (self.read if found else self.missing).append(str(key))
         return found
 
     def __getitem__(self, key: Any) -> Any:

@@ -123,20 +123,6 @@ def _error_record(exc: BaseException, client_id: str | None, mode: str | None, e
                       error_description=text[:500], ended_at=ended_at)
 
 
-def _truth_items(truth: Any) -> list[tuple[str, Any]]:
-    """Normalise ``sim.truth()`` into ``[(auth_req_id, record), ...]``."""
-    if truth is None:
-        return []
-    if isinstance(truth, Mapping):
-        return [(str(k), v) for k, v in truth.items()]
-    out = []
-    for rec in truth:
-        rid = rec.get("auth_req_id") if isinstance(rec, Mapping) else getattr(rec, "auth_req_id", None)
-        if rid is not None:
-            out.append((str(rid), rec))
-    return out
-
-
 def _field(rec: Any, *names: str) -> Any:
     for name in names:
         val = rec.get(name) if isinstance(rec, Mapping) else getattr(rec, name, None)
@@ -146,43 +132,57 @@ def _field(rec: Any, *names: str) -> Any:
 
 
 def _mono(rec: Any, event: str) -> float | None:
-    """A truth timestamp on the simulator's monotonic clock (several plausible shapes)."""
-    val = _field(rec, event, f"{event}_mono", f"{event}_monotonic")
+    """A truth timestamp on the simulator's monotonic clock (a ``Stamp`` or its dict)."""
+    val = _field(rec, event)
+    if val is None:
+        return None
     if isinstance(val, Mapping):
-        val = _field(val, "monotonic", "mono", "time", "wall")
-    elif isinstance(val, (tuple, list)) and val:
-        val = val[-1]
-    else:
-        inner = _field(rec, "monotonic", "mono")
-        if isinstance(inner, Mapping) and inner.get(event) is not None:
-            val = inner.get(event)
+        return _num(val.get("mono"))
+    if hasattr(val, "mono"):
+        return _num(val.mono)
     return _num(val)
 
 
-def attach_truth(log: RunLog, run_id: int, truth: Any) -> int:
-    """Join the simulator's ground truth onto a run's flows (by auth_req_id hash); return matches.
+def _truth_by_hash(truth: Any) -> dict[str, Any]:
+    if truth is None:
+        return {}
+    records = truth.values() if isinstance(truth, Mapping) else truth
+    out = {}
+    for rec in records:
+        h = _field(rec, "auth_req_id_hash")
+        if h is None:
+            rid = _field(rec, "auth_req_id")
+            h = None if rid is None else hashlib.sha256(str(rid).encode()).hexdigest()
+        if h is not None:
+            out[str(h)] = rec
+    return out
 
-    ``true_decision_s`` is decided - pushed (falling back to received) on the simulator's clock,
-    i.e. the user's real response time, which poll-mode measurements only bracket.
+
+def attach_truth(log: RunLog, run_id: int, truth: Any) -> int:
+    """Join the simulator's ground truth (``sim.truth()``) onto a run's flows; return matches.
+
+    Records are matched on the auth_req_id hash (prefixes of one SHA-256, so differing lengths
+    still match). ``true_decision_s`` is decided - received on the simulator's clock: when the
+    user really answered, on (nearly) the time base of the client's ``decision_*`` columns,
+    which start when the request is sent.
     """
-    items = _truth_items(truth)
-    if not items:
+    by_hash = _truth_by_hash(truth)
+    if not by_hash:
         return 0
     rows = log.connection.execute(
         "SELECT flow_id, auth_req_id_hash FROM flow WHERE run_id = ? AND auth_req_id_hash IS NOT NULL", (run_id,)
     ).fetchall()
     if not rows:
         return 0
-    length = len(rows[0][1])
-    by_hash = {hashlib.sha256(rid.encode()).hexdigest()[:length]: rec for rid, rec in items}
+    n = min(len(rows[0][1]), min(len(h) for h in by_hash))
+    index = {h[:n]: rec for h, rec in by_hash.items()}
     updates = []
     for flow_id, h in rows:
-        rec = by_hash.get(h)
+        rec = index.get(h[:n])
         if rec is None:
             continue
-        decided = _mono(rec, "decided")
-        origin = _mono(rec, "received")
-        outcome = _field(rec, "outcome", "status")
+        decided, origin = _mono(rec, "decided"), _mono(rec, "received")
+        outcome = _field(rec, "outcome")
         dec = None if decided is None or origin is None else decided - origin
         updates.append((flow_id, None if outcome is None else str(outcome), dec))
     log.set_truth(updates)
@@ -319,7 +319,6 @@ class Campaign:
             target=None if target is None else str(target), client=",".join(client_ids),
             settings=self._settings(), seed=self.seed, name=self.name, started_at=clock.time(),
         )
-        log.run_id = run_id  # type: ignore[attr-defined]
         members = pop.assign(self.flows, seed=self.seed)
         rng = random.Random(f"arrivals-{self.seed}")
         state = self.state = CampaignProgress(total=self.flows)

@@ -199,6 +199,8 @@ class RunLog:
 
     def __init__(self, path: str | os.PathLike[str] = ":memory:", *, check_dead: bool = True) -> None:
         self.path = str(path)
+        #: The run most recently started through this handle (what ``run_campaign`` wrote).
+        self.run_id: int | None = None
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         # check_same_thread=False: the notebook may read while a campaign task writes; the lock
@@ -261,7 +263,8 @@ class RunLog:
                     socket.gethostname(),
                 ),
             )
-            return int(cur.lastrowid)  # type: ignore[arg-type]
+            self.run_id = int(cur.lastrowid)  # type: ignore[arg-type]
+            return self.run_id
 
     def end_run(self, run_id: int, *, status: str = "finished", ended_at: float | None = None) -> None:
         """Close a run with ``status`` (``finished`` or ``interrupted``)."""
@@ -373,6 +376,19 @@ class RunLog:
             args = (run_id,)
         with self._lock:
             return dict(self._conn.execute(sql + " GROUP BY outcome", args).fetchall())
+
+    # -- pandas -------------------------------------------------------------------------------
+    def flows(self, run_id: int | None = None, *, all_runs: bool = False) -> Any:
+        """This handle's run (or ``run_id``, or every run) as a flows DataFrame."""
+        from .load import load_flows
+
+        return load_flows(self, run_id=None if all_runs else (run_id if run_id is not None else self.run_id))
+
+    def events(self, run_id: int | None = None, *, all_runs: bool = False) -> Any:
+        """This handle's run (or ``run_id``, or every run) as an events DataFrame."""
+        from .load import load_events
+
+        return load_events(self, run_id=None if all_runs else (run_id if run_id is not None else self.run_id))
 
     # -- helpers --------------------------------------------------------------------------------
     class _Tx:

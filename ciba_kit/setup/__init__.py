@@ -1,1 +1,69 @@
-"""setup."""
+"""CIBA setup: the three steps and the OAuth client as typed models, Admin API / PingOne clients,
+plan / apply / verify, and the doctor."""
+
+from .api import (
+    ApiResult,
+    ApiValidationError,
+    PingFederateAdmin,
+    PingFederateApiError,
+    PingOneApi,
+    PingOneApiError,
+)
+from .doctor import DoctorCheck, DoctorReport, doctor
+from .models import (
+    AttributeSource,
+    CibaAuthenticator,
+    CibaServerSettings,
+    ClientAuth,
+    FieldError,
+    JwksSettings,
+    LoginHintTokenIssuer,
+    MfaMobileApplication,
+    MfaPolicy,
+    NativeApplication,
+    OAuthClient,
+    RequestPolicy,
+    Secret,
+    SetupValidationError,
+    SignOnPolicy,
+)
+from .plan import PlannedCall, PlannedChange, SetupApplyError, SetupPlan, apply_setup, plan_setup, verify_setup
+from .profile import PingFederateConnection, PingOneConnection, SetupProfile, TestUser
+
+__all__ = [
+    "ApiResult",
+    "ApiValidationError",
+    "AttributeSource",
+    "CibaAuthenticator",
+    "CibaServerSettings",
+    "ClientAuth",
+    "DoctorCheck",
+    "DoctorReport",
+    "FieldError",
+    "JwksSettings",
+    "LoginHintTokenIssuer",
+    "MfaMobileApplication",
+    "MfaPolicy",
+    "NativeApplication",
+    "OAuthClient",
+    "PingFederateAdmin",
+    "PingFederateApiError",
+    "PingFederateConnection",
+    "PingOneApi",
+    "PingOneApiError",
+    "PingOneConnection",
+    "PlannedCall",
+    "PlannedChange",
+    "RequestPolicy",
+    "Secret",
+    "SetupApplyError",
+    "SetupPlan",
+    "SetupProfile",
+    "SetupValidationError",
+    "SignOnPolicy",
+    "TestUser",
+    "apply_setup",
+    "doctor",
+    "plan_setup",
+    "verify_setup",
+]
