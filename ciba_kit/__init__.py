@@ -42,19 +42,40 @@ _EXPORTS: dict[str, str] = {
         "TransactionFailed", "ServerError", "TemporarilyUnavailable", "InvalidToken", "UnknownOAuthError",
     )},
     # simulator
-    "Simulator": "ciba_kit.simulator",
-    "Persona": "ciba_kit.simulator",
+    **{name: "ciba_kit.simulator" for name in (
+        "Simulator", "Persona", "PendingPrompt", "TruthRecord", "SimulatorSettings",
+    )},
     # client
     **{name: "ciba_kit.client" for name in (
-        "CibaClient", "SyncCibaClient", "FlowResult", "AuthRequest", "TimelineEvent", "ProviderMetadata",
-        "ClientSecretBasic", "ClientSecretPost", "ClientSecretJwt", "PrivateKeyJwt", "TlsClientAuth",
-        "SelfSignedTlsClientAuth", "NotificationReceiver",
+        "CibaClient", "SyncCibaClient", "FlowResult", "AuthRequest", "TimelineEvent", "Latency", "TokenSet",
+        "ProviderMetadata", "ClientSecretBasic", "ClientSecretPost", "ClientSecretJwt", "PrivateKeyJwt",
+        "TlsClientAuth", "SelfSignedTlsClientAuth", "NotificationReceiver",
     )},
     # prompts
     **{name: "ciba_kit.prompts" for name in (
         "PromptTemplate", "PromptContext", "ScopeInfo", "PromptPreview", "LintFinding", "PushCategory",
-        "render_prompt",
+        "LanguagePack", "VelocityNames", "BindingMessageRule", "render_prompt", "lint_prompt", "phone_html",
+        "load_templates", "save_templates",
     )},
+    # setup
+    **{name: "ciba_kit.setup" for name in (
+        "SetupProfile", "PingFederateAdmin", "PingOneApi", "doctor", "DoctorReport", "DoctorCheck",
+        "plan_setup", "apply_setup", "verify_setup", "MfaPolicy", "SignOnPolicy", "NativeApplication",
+        "CibaAuthenticator", "RequestPolicy", "CibaServerSettings", "OAuthClient", "SetupValidationError",
+        "PingFederateApiError", "PingOneApiError",
+    )},
+    # runs
+    **{name: "ciba_kit.runs" for name in (
+        "run_campaign", "Campaign", "Population", "PersonaSpec", "RunLog", "load_flows", "load_events",
+        "load_runs", "export_flows",
+    )},
+    # widgets
+    "RequestConsole": "ciba_kit.widgets.request_console",
+    "PromptStudio": "ciba_kit.widgets.prompt_studio",
+    "LocaleGrid": "ciba_kit.widgets.prompt_studio",
+    "PhoneView": "ciba_kit.widgets.prompt_studio",
+    "SetupWizard": "ciba_kit.widgets.setup_forms",
+    "Dashboard": "ciba_kit.widgets.dashboard",
 }
 
 # subpackages reachable as attributes: ck.analysis.approval_rate(...), ck.plots.latency_cdf(...)

@@ -110,6 +110,27 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
 
 
+FIND_PHONE = """(title) => { for (const el of document.querySelectorAll('.widget-html-content .ciba-app .ciba-title')) {
+                               if (el.textContent === title) return el.closest('.ciba-app'); }
+                           return null; }"""
+ERROR_OUTPUT = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
+
+
+def _wait_for_phone(page, title: str, *, timeout_s: float):  # noqa: ANN001, ANN202 - playwright types
+    """The round trip's phone (in-app screen) once rendered; fails early if a cell raised."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        element = page.evaluate_handle(FIND_PHONE, title).as_element()
+        if element is not None:
+            return element
+        errors = page.locator(ERROR_OUTPUT)
+        if errors.count():
+            pytest.fail("a notebook cell failed in the browser:\n" + errors.first.inner_text()[-2000:])
+        if time.monotonic() > deadline:
+            pytest.fail(f"no phone showing {title!r} after {timeout_s:.0f} s")
+        page.wait_for_timeout(250)
+
+
 def test_notebook_04_phone_shows_the_preview(lab: str) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -128,13 +149,7 @@ def test_notebook_04_phone_shows_the_preview(lab: str) -> None:
             # Saved outputs also contain phones: clear them so only freshly rendered ones can match.
             page.evaluate("window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
             page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-            handle = page.wait_for_function(
-                """(title) => { for (const el of document.querySelectorAll(
-                                    '.widget-html-content .ciba-app .ciba-title')) {
-                                    if (el.textContent === title) return el.closest('.ciba-app'); }
-                                return null; }""", arg=EXPECTED_TITLE, timeout=120_000)
-            phone = handle.as_element()
-            assert phone is not None
+            phone = _wait_for_phone(page, EXPECTED_TITLE, timeout_s=120)
             assert phone.query_selector(".ciba-title").text_content() == EXPECTED_TITLE
             assert phone.query_selector(".ciba-body").text_content() == EXPECTED_BODY
             buttons = [b.text_content() for b in phone.query_selector_all(".ciba-button")]

@@ -267,7 +267,7 @@ class DecisionTimeFit:
     """A censoring-aware estimate of the time-to-decision distribution.
 
     Attributes:
-        model: ``lognormal``, ``weibull`` or ``turnbull`` (nonparametric NPMLE).
+        model: ``lognormal`` or ``weibull``.
         n: flows the fit used; ``n_total`` flows were available (``subsampled`` if fewer used).
         censored: flows whose decision was only bracketed (poll mode); the rest were exact.
         params: fitted parameters (lognormal ``mu_``, ``sigma_``; weibull ``lambda_``, ``rho_``).
@@ -300,16 +300,12 @@ class DecisionTimeFit:
         if self.model == "lognormal":
             with np.errstate(divide="ignore"):
                 return sps.norm.cdf((np.log(np.clip(ta, 0, None)) - self.params["mu_"]) / self.params["sigma_"])
-        if self.model == "weibull":
-            return 1 - np.exp(-((np.clip(ta, 0, None) / self.params["lambda_"]) ** self.params["rho_"]))
-        sf = self.fitter.survival_function_.iloc[:, 0]
-        idx = np.searchsorted(sf.index.to_numpy(dtype="float64"), ta, side="right") - 1
-        return np.where(idx >= 0, 1 - sf.to_numpy()[np.clip(idx, 0, None)], 0.0)
+        return 1 - np.exp(-((np.clip(ta, 0, None) / self.params["lambda_"]) ** self.params["rho_"]))
 
     def quantile(self, q: float | Sequence[float]) -> np.ndarray | float:
         """Fitted quantiles of the decision time (q in 0..1)."""
         qa = np.atleast_1d(np.asarray(q, dtype="float64"))
-        if self.components or self.model == "turnbull":
+        if self.components:
             # No closed form: invert the CDF on a fine grid (monotone, so interpolation is exact enough).
             hi = 1.0
             while float(np.max(self.cdf(hi))) < max(0.999, float(qa.max())) and hi < 1e7:
@@ -341,19 +337,19 @@ class DecisionTimeFit:
 
 
 def _fit_one(b: pd.DataFrame, model: str, n_total: int, subsampled: bool) -> DecisionTimeFit:
-    from lifelines import KaplanMeierFitter, LogNormalFitter, WeibullFitter
+    from lifelines import LogNormalFitter, WeibullFitter
 
-    fitters = {"lognormal": LogNormalFitter, "weibull": WeibullFitter, "turnbull": KaplanMeierFitter}
+    fitters = {"lognormal": LogNormalFitter, "weibull": WeibullFitter}
     # A zero lower bound is fine (left-censored); a zero upper bound is not for log-scale models.
     eps = 1e-6
     upper = np.clip(b["upper"].to_numpy(dtype="float64"), eps, None)
     lower = np.minimum(np.clip(b["lower"].to_numpy(dtype="float64"), 0.0, None), upper)
     fitter = fitters[model]()
     with warnings.catch_warnings():
-        # lifelines warns about approximations in the NPMLE; the estimate is what we asked for.
+        # lifelines may warn about convergence details; the fitted parameters are still reported.
         warnings.simplefilter("ignore")
         fitter.fit_interval_censoring(lower, upper)
-    params = {} if model == "turnbull" else {k: float(v) for k, v in fitter.params_.items()}
+    params = {k: float(v) for k, v in fitter.params_.items()}
     fit = DecisionTimeFit(
         model=model, n=len(b), n_total=n_total, censored=int((~b["exact"]).sum()), params=params,
         median_s=math.nan, naive_median_s=float(np.median(b["seen"].to_numpy(dtype="float64"))),
@@ -373,23 +369,23 @@ def decision_time_fit(
 ) -> DecisionTimeFit:
     """Fit the time-to-decision distribution, honouring poll-mode interval censoring.
 
-    Uses lifelines' ``fit_interval_censoring`` (``LogNormalFitter``, ``WeibullFitter``, or the
-    Turnbull NPMLE via ``KaplanMeierFitter``): a poll-mode flow contributes
-    ``F(upper) - F(lower)`` to the likelihood, an exact (ping/push) decision its density.
+    Uses lifelines' ``LogNormalFitter`` / ``WeibullFitter`` ``fit_interval_censoring``: a poll-mode
+    flow contributes ``F(upper) - F(lower)`` to the likelihood, an exact (ping/push) decision its
+    density. (The Turnbull NPMLE, ``KaplanMeierFitter.fit_interval_censoring``, is not offered:
+    it cannot place mass inside intervals that every flow shares, i.e. it reproduces the poll
+    grid, and its EM is far too slow on thousands of distinct bounds.)
 
     Args:
         df: flows; only flows with a decision (approved or denied) are used.
-        model: ``lognormal`` (default), ``weibull`` or ``turnbull``. The Turnbull NPMLE cannot
-            place mass inside intervals that all flows share (same poll grid), so with one poll
-            interval it reproduces the grid; the parametric fits interpolate.
+        model: ``lognormal`` (default; the simulator's personas answer log-normally) or ``weibull``.
         by: fit each group of this column (e.g. ``persona``, ``group``) separately and mix the
             fits by group share: a population of fast and slow responders is not one log-normal.
         max_flows: fit a seeded random subsample of at most this many flows (the fit is the
             slow step on a million-flow log); None for all.
         seed: subsample seed.
     """
-    if model not in ("lognormal", "weibull", "turnbull"):
-        raise InputError("model", f"unknown model {model!r}", "use 'lognormal', 'weibull' or 'turnbull'")
+    if model not in ("lognormal", "weibull"):
+        raise InputError("model", f"unknown model {model!r}", "use 'lognormal' or 'weibull'")
     b = decision_bounds(df)
     if "outcome" in b:
         b = b[np.isin(np.asarray(b["outcome"].astype(str)), ("approved", "denied"))]

@@ -254,8 +254,10 @@ class CibaClient:
         headers["Accept"] = "application/json"
         return urlencode(form).encode(), headers
 
-    async def _send(self, url: httpx.URL, body: bytes, headers: dict[str, str]) -> HttpResponse:
-        return await self.http.request("POST", url, content=body, headers=headers, clock_now=self.clock.monotonic)
+    async def _send(self, url: httpx.URL, body: bytes, headers: dict[str, str], *,
+                    prepared: httpx.Request | None = None) -> HttpResponse:
+        return await self.http.request("POST", url, content=body, headers=headers, clock_now=self.clock.monotonic,
+                                       prepared=prepared)
 
     def _scrub(self, exc: CibaError, secrets: Iterable[str | None]) -> CibaError:
         # Server error bodies can echo what we sent; never let a secret reach a message.
@@ -490,23 +492,20 @@ class CibaClient:
         if delay > 0:
             await self.clock.sleep(delay)
 
-    def _token_body(self, req: AuthRequest) -> tuple[bytes, dict[str, str]] | None:
-        # Cached per flow when the auth method needs no fresh material: cheap polls at scale.
-        if self.auth.per_request:
-            return None
-        cache = getattr(req, "_token_body", None)
-        if cache is None:
-            cache = self._authed(token_request_form(req.auth_req_id), self._token_url)  # type: ignore[arg-type]
-            req._token_body = cache  # type: ignore[attr-defined]
-        return cache
-
     async def _token_call(self, req: AuthRequest) -> HttpResponse:
         if self._token_url is None:
             raise DiscoveryError("the provider has no token_endpoint", missing=["token_endpoint"])
-        cached = self._token_body(req)
-        body, headers = cached if cached is not None else self._authed(token_request_form(req.auth_req_id),
-                                                                       self._token_url)
-        return await self._send(self._token_url, body, headers)
+        if self.auth.per_request:  # a fresh assertion (new jti) for every call
+            body, headers = self._authed(token_request_form(req.auth_req_id), self._token_url)
+            return await self._send(self._token_url, body, headers)
+        # Identical polls: build the request once per flow (and per loop), send it many times.
+        loop = asyncio.get_running_loop()
+        cached = getattr(req, "_prepared", None)
+        if cached is None or cached[0] is not loop:
+            body, headers = self._authed(token_request_form(req.auth_req_id), self._token_url)
+            cached = (loop, self.http.prepare("POST", self._token_url, content=body, headers=headers))
+            req._prepared = cached  # type: ignore[attr-defined]
+        return await self._send(self._token_url, b"", {}, prepared=cached[1])
 
     async def _poll(self, req: AuthRequest, state: _FlowState, limit: float | None) -> None:
         sched = req.schedule

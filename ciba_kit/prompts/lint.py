@@ -328,7 +328,7 @@ def collect_findings(state: RenderState, *, binding_rule: BindingMessageRule, li
         if problem:
             out.append(LintFinding(
                 "binding-message-rejected", "error",
-                f"binding message {ctx.binding_message!r} would be rejected ({binding_rule.source}): {problem}",
+                f"binding message {ctx.binding_message!r} would be rejected by {binding_rule.source}: {problem}",
                 f"use at most {binding_rule.max_length} characters matching {binding_rule.pattern} "
                 "(no spaces), e.g. a transaction code like 'TX-4821'", "request.binding_message"))
     if len(state.title) > limits.title_chars:

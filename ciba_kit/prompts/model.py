@@ -388,7 +388,7 @@ class BindingMessageRule:
 
     pattern: str = r"^[a-zA-Z0-9-._+/!?#]{1,20}$"
     max_length: int = 20
-    source: str = "PingFederate as reported (undocumented)"
+    source: str = "the rule reported for PingFederate (not in Ping's docs)"
 
     def check(self, message: str) -> str | None:
         """The problem with ``message``, or None when the provider would accept it."""

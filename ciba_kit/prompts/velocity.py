@@ -141,6 +141,7 @@ class TrackingDict(dict):  # type: ignore[type-arg]
         return not self
 
 
+@functools.lru_cache(maxsize=128)
 def _babel_locale(locale: str) -> Any:
     """A babel Locale for ``locale`` (language-only, then English when unknown), or None without babel."""
     try:
@@ -322,8 +323,11 @@ def evaluate_variable(name: str, source: str, namespace: dict[str, Any], names: 
     try:
         template = compile_template(source)
     except airspeed.TemplateSyntaxError as exc:
-        res.error = VelocityError("syntax", str(exc).split(": ", 1)[-1] if ": " in str(exc) else str(exc),
-                                  exc.line, exc.column)
+        # airspeed: "line L, column C: expected X in Y, got: <next text> ..."; position kept separately.
+        text = re.sub(r"^line \d+, column \d+: ", "", str(exc))
+        text = re.sub(r", got:\s*\.\.\.$", ", got the end of the source", text)
+        text = re.sub(r"\s*\.\.\.$", "", text)
+        res.error = VelocityError("syntax", text, exc.line, exc.column)
         return res
     attrs = namespace[names.attributes]
     messages = namespace[names.messages]

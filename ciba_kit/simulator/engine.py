@@ -340,6 +340,7 @@ class Engine:
             _, rid = heapq.heappop(heap)
             tx = self.txs.pop(rid, None)
             if tx is not None:
+                self._settle(tx, now)  # finalise its ground truth before it goes
                 self.by_device.pop(tx.device_id, None)
                 self.pending.pop(tx.device_id, None)
         th = self._token_heap

@@ -42,6 +42,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
+import re
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from starlette.applications import Starlette
@@ -88,11 +89,14 @@ class _Disconnected(Exception):
     pass
 
 
+_UNSAFE_DESCRIPTION = re.compile(r'[^\x20\x21\x23-\x5b\x5d-\x7e]')
+
+
 def _error_body(err: OAuthError) -> dict[str, Any]:
     out = {"error": err.error}
     if err.description:
         # error_description: printable ASCII without '"' and '\' (CIBA 13 / RFC 6749 5.2).
-        out["error_description"] = "".join(c for c in err.description if 0x20 <= ord(c) <= 0x7E and c not in '"\\')
+        out["error_description"] = _UNSAFE_DESCRIPTION.sub("", err.description)
     return out
 
 

@@ -63,7 +63,7 @@ def uvicorn_config(app: Any, **kw: Any) -> Any:
     except ImportError:  # pragma: no cover
         http = "h11"
     return uvicorn.Config(app, loop=loop, http=http, log_level="warning", access_log=False, lifespan="off",
-                          server_header=False, date_header=False, timeout_keep_alive=30,
+                          server_header=False, date_header=False, timeout_keep_alive=30, proxy_headers=False,
                           backlog=2048, **kw)
 
 

@@ -274,6 +274,7 @@ class LocaleGrid(W.VBox):
 
     Attributes:
         previews: ``{(locale, variant): PromptPreview}`` of the latest render.
+        error: the latest bad-input message ("" when fine).
     """
 
     def __init__(self, templates: Iterable[PromptTemplate], context: PromptContext | None = None, *,
@@ -291,6 +292,7 @@ class LocaleGrid(W.VBox):
         }
         self.grid = W.HTML()
         self.previews: dict[tuple[str, str | None], PromptPreview] = {}
+        self.error = ""
         for w in self.controls.values():
             w.observe(lambda _change: self.render(), names="value")
         super().__init__([W.HBox(list(self.controls.values())), self.grid])
@@ -308,8 +310,16 @@ class LocaleGrid(W.VBox):
         """Re-render every cell; returns the grid HTML (also set on ``self.grid``)."""
         locales = self._split("locales")
         variants = [None if v in ("-", "default") else v for v in self._split("variants")] or [None]
-        rows = grid_previews(self.templates, self.context_base, locales=locales or None, variants=variants,
-                             **self._render_kw)
+        try:
+            rows = grid_previews(self.templates, self.context_base, locales=locales or None, variants=variants,
+                                 **self._render_kw)
+        except InputError as exc:
+            self.previews, self.error = {}, str(exc)
+            html = ('<div class="ciba-error" style="color:#b3261e;font-family:sans-serif;font-size:13px">'
+                    f"Cannot render: {_escape(str(exc))}</div>")
+            self.grid.value = html
+            return html
+        self.error = ""
         self.previews = {(loc, var): pv for loc, var, pv in rows}
         html = grid_html([(f"{loc} · {var or 'default'}", pv) for loc, var, pv in rows])
         self.grid.value = html

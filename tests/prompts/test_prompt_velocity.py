@@ -134,3 +134,30 @@ def test_static_reference_helpers() -> None:
     assert attribute_references(src) == ["a", "b", "c", "d", "e"]
     assert attribute_references("$contract.a", "contract") == ["a"]
     assert reference_texts('x $a.b(1) ${c} $!d') == ["$a.b(1)", "${c}", "$!d"]
+
+
+def test_request_scopes_and_java_string_methods() -> None:
+    ctx = PromptContext(client_id="app-1", binding_message=" tx-1 ", locale="fr",
+                        scopes=[("openid", "Sign-in"), ("email", "Email address access")])
+    assert one('#foreach($s in $request.scopeDescriptions)[$s]#end', ctx)[0] == "[Sign-in][Email address access]"
+    assert one("$request.scopes.get(1) $request.scopes.contains('email')", ctx)[0] == "email True"
+    assert one("$request.locale/$locale/$request.clientId", ctx)[0] == "fr/fr/app-1"
+    src = ("$request.bindingMessage.trim().length() $request.bindingMessage.trim().charAt(0) "
+           "$request.bindingMessage.isEmpty() $request.bindingMessage.trim().equalsIgnoreCase('TX-1') "
+           "$request.bindingMessage.trim().endsWith('1') $request.bindingMessage.indexOf('x') "
+           "$request.bindingMessage.trim().matches('tx-[0-9]') $request.bindingMessage.trim().concat('!')")
+    assert one(src, ctx)[0] == "4 t False True True 2 True tx-1!"
+    assert one("$attributes.containsKey('a') $attributes.size() $attributes.isEmpty()",
+               PromptContext(contract_attributes={"a": "1"}))[0] == "True 1 False"
+
+
+def test_variables_are_independent() -> None:
+    # Each row is evaluated on its own (PingFederate sends each value separately): no cross references.
+    pv = render_prompt(PromptTemplate("${a}|${b}", "x"), PromptContext(), variables={"a": "A", "b": "$a"})
+    assert pv.title == "A|$a"
+
+
+def test_same_source_renders_per_request() -> None:
+    src = '$format.currency($attributes.t, "EUR")'
+    assert one(src, PromptContext(locale="en", contract_attributes={"t": "1"}))[0] == "€1.00"
+    assert one(src, PromptContext(locale="de", contract_attributes={"t": "2"}))[0] == "2,00\xa0€"

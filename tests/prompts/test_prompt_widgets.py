@@ -93,6 +93,10 @@ def test_grid_every_locale_and_variant(teller, ctx, purchase_vars, pack) -> None
     assert list(g.previews) == [("es", None)]
     assert "solicita aprobación" in g.grid.value and g.grid.value.count('class="ciba-grid-cell"') == 1
     assert repr(g) == "LocaleGrid(1 cell(s))"
+    only_variant = LocaleGrid([PromptTemplate("t", "b", variant="v")], ctx, variants=["v"])
+    assert only_variant.previews[("en", "v")].title == "t"
+    only_variant.controls["variants"].value = "-"  # no default content: shown, not raised
+    assert only_variant.previews == {} and "Cannot render" in only_variant.grid.value and only_variant.error
 
 
 def test_phone_view_decides_through_devices(teller, ctx) -> None:
