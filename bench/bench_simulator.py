@@ -4,7 +4,7 @@ The simulator runs in its own process (as ``ciba-kit simulate`` would); the load
 SEPARATE process (aiohttp, keep-alive connections) on loopback. Each simulated flow sends one
 backchannel request, polls the token endpoint while the answer is pending (a bench client with
 ``cibaPollingInterval`` 0, so the polls are pending answers rather than slow_down) and redeems the
-tokens once its persona approved (~40 ms). Server CPU is read from ``/proc/<pid>/stat``
+tokens once its persona approved (~150 ms). Server CPU is read from ``/proc/<pid>/stat``
 (utime + stime) before and after the measured window.
 
 Usage:
@@ -32,7 +32,7 @@ BENCH_CONFIG = {
     "clients": [{"clientId": "bench", "name": "Bench Client", "grantTypes": ["CIBA"],
                  "clientAuth": {"type": "SECRET", "secret": "bench-secret"}, "cibaDeliveryMode": "POLL",
                  "cibaPollingInterval": 0, "requestPolicyRef": {"id": "demo-ciba-policy"}}],
-    "users": [{"username": f"b{i}", "persona": {"approve": 1, "latency_median_s": 0.04, "latency_sigma": 0.3}}
+    "users": [{"username": f"b{i}", "persona": {"approve": 1, "latency_median_s": 0.15, "latency_sigma": 0.3}}
               for i in range(100)],
 }
 AUTH = "Basic " + base64.b64encode(b"bench:bench-secret").decode()

@@ -280,33 +280,46 @@ def polls_per_flow(df: pd.DataFrame, by: str | None = "mode", *, title: str | No
     return fig
 
 
-#: Timeline kinds -> (marker, colour, legend label); unknown kinds get a grey dot.
-_KIND_STYLE: dict[str, tuple[str, str, str]] = {
+#: (marker, colour, legend label) per kind of exchange drawn in a swimlane.
+_EVENT_STYLE: dict[str, tuple[str, str, str]] = {
     "request": (">", "#1565c0", "request sent"),
     "ack": ("|", "#1565c0", "acknowledgement"),
-    "poll": ("o", "#9e9e9e", "poll"),
-    "pending": ("o", "#9e9e9e", "poll"),
-    "slow_down": ("s", "#ef6c00", "slow_down"),
-    "ping": ("*", "#00838f", "ping received"),
-    "notification": ("*", "#00838f", "ping received"),
-    "push": ("*", "#00838f", "push received"),
+    "pending": ("o", "#9e9e9e", "poll: authorization_pending"),
+    "slow_down": ("s", "#ef6c00", "poll: slow_down"),
+    "notification": ("*", "#00838f", "ping / push received"),
     "tokens": ("D", OUTCOME_COLORS["approved"], "tokens"),
     "denied": ("X", OUTCOME_COLORS["denied"], "denied"),
     "expired": ("X", OUTCOME_COLORS["expired"], "expired"),
     "error": ("X", OUTCOME_COLORS["error"], "error"),
+    "cancelled": ("X", OUTCOME_COLORS["cancelled"], "cancelled"),
 }
+#: Kinds not drawn: the poll *request* (its response is drawn) and the ID-token check (same time as tokens).
+_SKIP_KINDS = {"poll", "token_request", "id_token"}
 
 
-def _event_style(kind: str, error: Any) -> tuple[str, str, str]:
+def _event_class(kind: str, error: Any) -> str | None:
+    """Which swimlane style an exchange gets (None: not drawn)."""
     k = kind.lower()
-    if k in _KIND_STYLE:
-        if k in ("poll", "pending") and isinstance(error, str) and error == "slow_down":
-            return _KIND_STYLE["slow_down"]
-        return _KIND_STYLE[k]
-    for key, st in _KIND_STYLE.items():
-        if key in k:
-            return st
-    return (".", "#616161", kind)
+    err = error if isinstance(error, str) else None
+    if k in _SKIP_KINDS:
+        return None
+    if err == "authorization_pending":
+        return "pending"
+    if err == "slow_down":
+        return "slow_down"
+    if err == "access_denied":
+        return "denied"
+    if err == "expired_token" or k == "expired":
+        return "expired"
+    if k == "cancelled":
+        return "cancelled"
+    if err is not None or k == "error":
+        return "error"
+    if k in ("request", "ack", "notification"):
+        return k
+    if k in ("poll_response", "token_response", "tokens"):
+        return "tokens"
+    return None
 
 
 def swimlane(
@@ -350,13 +363,12 @@ def swimlane(
                 continue
             end = float(part["t"].max())
             ax.hlines(lane, 0, end, color="#cfd8dc", linewidth=1, zorder=1)
-            for kind, err in {(str(k), e if isinstance(e, str) else None) for k, e in zip(part["kind"], part["error"])}:
-                mask = (part["kind"].astype(str) == kind).to_numpy()
-                if err is not None:
-                    mask &= (part["error"] == err).to_numpy()
-                marker, color, label = _event_style(kind, err)
-                h = ax.scatter(part["t"].to_numpy()[mask], np.full(mask.sum(), lane), marker=marker, color=color,
-                               s=28, zorder=3)
+            classes = np.array([_event_class(str(k), e) for k, e in zip(part["kind"], part["error"])], dtype=object)
+            times = part["t"].to_numpy(dtype="float64")
+            for cls in dict.fromkeys(c for c in classes if c is not None):
+                marker, color, label = _EVENT_STYLE[cls]
+                mask = classes == cls
+                h = ax.scatter(times[mask], np.full(int(mask.sum()), lane), marker=marker, color=color, s=28, zorder=3)
                 seen.setdefault(label, h)
             dec = getattr(row, "decision_s")
             if isinstance(dec, float) and not math.isnan(dec):

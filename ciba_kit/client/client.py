@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -86,6 +87,9 @@ class CibaClient:
         id_token_algs: Allow-list of ID token algs (default: the provider's advertised asymmetric algs).
         leeway: Seconds of clock skew tolerated on ID token times.
         min_interval: Client-side floor for the poll interval.
+        poll_tick: Wake-ups for polls are rounded up to this grid of clock seconds (default 0.05), so
+            that thousands of pending flows wake together in few loop iterations instead of one
+            each; a poll is never early, at most ``poll_tick`` late. 0 disables it.
         assertion_audience: ``aud`` of client assertions: ``"token_endpoint"`` (default, what
             PingFederate documents), ``"issuer"``, or ``"endpoint"`` (the URL being called).
         require_id_token: Treat a token response without ``id_token`` as a protocol error.
@@ -113,6 +117,7 @@ class CibaClient:
         id_token_algs: Iterable[str] | None = None,
         leeway: float = 60.0,
         min_interval: float = 0.0,
+        poll_tick: float = 0.05,
         assertion_audience: str = "token_endpoint",
         require_id_token: bool = True,
         max_connections: int = 100,
@@ -167,6 +172,7 @@ class CibaClient:
         self.id_token_algs = tuple(id_token_algs) if id_token_algs else tuple(advertised or DEFAULT_ID_TOKEN_ALGS)
         self.leeway = leeway
         self.min_interval = min_interval
+        self.poll_tick = max(0.0, float(poll_tick))
         self.assertion_audience = assertion_audience
         self.require_id_token = require_id_token
         self._token_url = httpx.URL(metadata.token_endpoint) if metadata.token_endpoint else None
@@ -487,10 +493,13 @@ class CibaClient:
         req.cached_result = result
         return result
 
-    async def _sleep_until(self, when: float) -> None:
-        delay = when - self.clock.monotonic()
-        if delay > 0:
-            await self.clock.sleep(delay)
+    def _tick_align(self, now: float, seconds: float) -> float:
+        tick = self.poll_tick
+        if tick <= 0:
+            return seconds
+        # Round the wake-up time (not the delay) up to the grid: flows due close together share it.
+        target = math.ceil((now + seconds) / tick - 1e-9) * tick
+        return max(seconds, target - now)
 
     async def _token_call(self, req: AuthRequest) -> HttpResponse:
         if self._token_url is None:
@@ -520,7 +529,7 @@ class CibaClient:
                         await clock.sleep(limit - now)
                     state.timed_out(clock.monotonic())
                     return
-                await clock.sleep(act.seconds)
+                await clock.sleep(self._tick_align(now, act.seconds))
                 continue
             if isinstance(act, Stop):
                 state.expired(now)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from typing import Any, Mapping
-from urllib.parse import parse_qsl
+from urllib.parse import unquote
 
 from .constants import MAX_NOTIFICATION_TOKEN_LENGTH
 from .errors import InvalidBindingMessage, InvalidRequest
@@ -64,28 +64,46 @@ MAX_FORM_FIELDS = 64
 _matchers: dict[str, re.Pattern[str]] = {}
 
 
+def _unquote(part: str) -> str:
+    if "+" in part:
+        part = part.replace("+", " ")
+    if "%" in part:
+        return unquote(part, encoding="utf-8", errors="strict")
+    return part
+
+
 def parse_form(body: bytes) -> dict[str, str]:
     """Parse an ``application/x-www-form-urlencoded`` body strictly.
 
+    Equivalent to ``urllib.parse.parse_qsl(..., strict_parsing=True, errors="strict")`` but cheaper on
+    the common case (no escapes) and refusing what a CIBA endpoint must refuse.
+
     Raises:
-        InvalidRequest: not UTF-8 after percent-decoding, a field without ``=``, too many fields, or a
-            parameter sent twice (RFC 6749 3.1: parameters must not be included more than once).
+        InvalidRequest: not ASCII on the wire, not UTF-8 after percent-decoding, a field without ``=``
+            or empty, more than :data:`MAX_FORM_FIELDS` fields, or a parameter sent twice (RFC 6749
+            3.1: parameters must not be included more than once).
     """
     if not body:
         return {}
     try:
         text = body.decode("ascii")
-        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=True, encoding="utf-8",
-                          errors="strict", max_num_fields=MAX_FORM_FIELDS)
+    except UnicodeDecodeError:
+        raise InvalidRequest("the form body must be ASCII (percent-encode everything else)") from None
+    parts = text.split("&")
+    if len(parts) > MAX_FORM_FIELDS:
+        raise InvalidRequest(f"the form body has more than {MAX_FORM_FIELDS} fields")
+    out: dict[str, str] = {}
+    try:
+        for part in parts:
+            name, sep, value = part.partition("=")
+            if not sep or not name:
+                raise InvalidRequest("the form body is malformed (a field without name=value)")
+            name = _unquote(name)
+            if name in out:
+                raise InvalidRequest(f"parameter {name[:40]!r} is included more than once")
+            out[name] = _unquote(value)
     except UnicodeDecodeError:
         raise InvalidRequest("the form body is not valid percent-encoded UTF-8") from None
-    except ValueError as exc:
-        raise InvalidRequest(f"the form body is malformed ({str(exc)[:80]})") from None
-    out: dict[str, str] = {}
-    for name, value in pairs:
-        if name in out:
-            raise InvalidRequest(f"parameter {name[:40]!r} is included more than once")
-        out[name] = value
     return out
 
 

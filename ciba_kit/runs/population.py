@@ -211,17 +211,19 @@ class Population:
         """The login hints, in order."""
         return [m.user for m in self.members]
 
-    def expected_approval_rate(self, weights: Sequence[int] | None = None) -> float | None:
+    def expected_approval_rate(self, flows: int | None = None, *, seed: int = 0) -> float | None:
         """Share of flows the personas approve (None when some member has no persona).
 
         Args:
-            weights: flows per member (as :meth:`assign` hands them out); one each by default.
+            flows: weigh members as a campaign of this many flows (and ``seed``) addresses them
+                (see :meth:`assign`); each member once when omitted.
         """
         if any(m.persona is None for m in self.members):
             return None
-        w = list(weights) if weights is not None else [1] * len(self.members)
-        total = sum(w)
-        return sum(m.persona.approve * k for m, k in zip(self.members, w)) / total if total else None  # type: ignore[union-attr]
+        chosen = self.members if flows is None else self.assign(flows, seed=seed)
+        if not chosen:
+            return None
+        return sum(m.persona.approve for m in chosen) / len(chosen)  # type: ignore[union-attr]
 
     def assign(self, flows: int, *, seed: int = 0) -> list[Member]:
         """Which member each of ``flows`` flows addresses.

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 import ciba_kit as ck
-from ciba_kit.setup import OAuthClient, PingFederateAdmin, PingOneApi, apply_setup
+from ciba_kit.setup import OAuthClient, PingFederateAdmin, apply_setup
 from setup_helpers import SECRET, SILENT, demo_profile
 
 ADMIN = ("Administrator", "2FederateM0re")
-XSRF = {"X-XSRF-Header": "PingFederate"}
-ENV_ID = "00000000-0000-4000-8000-000000000001"
 
 
 def client_for(sim, client_id="ciba-kit-poll", secret=SECRET, **opts):
@@ -118,12 +115,3 @@ def test_push_timeout_follows_the_mfa_policy(applied_sim):
     finally:
         apply_setup(demo_profile(), applied_sim)
 
-
-def test_pingone_api_changes_reach_the_runtime(applied_sim):
-    # Disabling push in the MFA policy through the PingOne API is what the runtime sees next.
-    p1 = PingOneApi(ENV_ID, client_id="ciba-kit-worker", client_secret="ciba-kit-worker-secret",
-                    api_base=applied_sim.pingone_url, auth_base=applied_sim.pingone_url)
-    (policy,) = p1.mfa_policies()
-    assert policy.applications[0].push_timeout == 120
-    url = applied_sim.admin_url + "/oauth/cibaServerPolicy/requestPolicies/cibaKitPolicy"
-    assert httpx.get(url, headers=XSRF, auth=ADMIN).json()["transactionLifetime"] == 120
