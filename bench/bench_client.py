@@ -132,17 +132,22 @@ async def pending_flows(issuer: str, n: int, window: float, transport: str, *, r
     await client.aclose()
     # poll lag: actual send minus earliest allowed send (previous send + interval)
     lags: list[float] = []
+    slow_downs = 0
     for r in reqs:
         prev = None
+        interval = 5.0
         for e in r.recorder.events:
             if e.kind == "request":
                 prev = e.t
             elif e.kind == "poll" and prev is not None:
                 if w0 - r.recorder.t0 <= e.t <= w1 - r.recorder.t0:
-                    lags.append(e.t - (prev + 5.0))
+                    lags.append(e.t - (prev + interval))
                 prev = e.t
+            elif e.error == "slow_down":
+                interval += 5.0
+                slow_downs += 1
     polls = polls1 - polls0
-    return {"flows": n, "started": started, "polls_in_window": polls, "window_s": w1 - w0,
+    return {"flows": n, "started": started, "slow_downs": slow_downs, "polls_in_window": polls, "window_s": w1 - w0,
             "polls_per_s": polls / (w1 - w0), "cpu_ms_per_poll": 1000 * (cpu1 - cpu0) / max(polls, 1),
             "cpu_util": (cpu1 - cpu0) / (w1 - w0),
             "user_ms_per_poll": 1000 * (ru1.ru_utime - ru0.ru_utime) / max(polls, 1),
@@ -242,9 +247,11 @@ def main() -> None:
                       f"simulator CPU {sim.cpu_seconds() - s0:.1f} s)")
         if a.only in (None, "scale"):
             print(f"\n== {a.flows:,} concurrent pending flows in one process, interval 5 s ==")
-            r = run_async(pending_flows(sim.issuer, a.flows, a.window, "aiohttp", ramp=5.0, warmup=8.0), uv)
+            s0 = sim.cpu_seconds()
+            r = run_async(pending_flows(sim.issuer, a.flows, a.window, "aiohttp", ramp=20.0, warmup=8.0), uv)
             print(f"  started {r['started']:,} flows; {r['polls_in_window']:,} polls in {r['window_s']:.1f} s "
-                  f"({r['polls_per_s']:.0f}/s)")
+                  f"({r['polls_per_s']:.0f}/s); simulator process CPU {sim.cpu_seconds() - s0:.1f} s "
+                  f"over {r['elapsed_s']:.0f} s; slow_down answers {r['slow_downs']}")
             print(f"  poll lag p50 {r['lag_p50_ms']:.1f} ms, p99 {r['lag_p99_ms']:.1f} ms, max {r['lag_max_ms']:.1f} ms")
             print(f"  client CPU {r['cpu_ms_per_poll']:.3f} ms/poll ({100 * r['cpu_util']:.0f}% of one core)")
             print(f"  memory RSS {r['rss_mb_before']:.0f} MB -> {r['rss_mb_with_flows']:.0f} MB "

@@ -1,7 +1,9 @@
 """Simulator throughput: requests/s and server CPU per request for a realistic CIBA mix.
 
 The simulator runs in its own process (as ``ciba-kit simulate`` would); the load comes from a
-SEPARATE process (aiohttp, keep-alive connections) on loopback. Each simulated flow sends one
+SEPARATE process on loopback: a minimal asyncio HTTP/1.1 keep-alive client (one connection per
+flow), because aiohttp/httpx would spend more CPU per request than the server and measure
+themselves instead. Each simulated flow sends one
 backchannel request, polls the token endpoint while the answer is pending (a bench client with
 ``cibaPollingInterval`` 0, so the polls are pending answers rather than slow_down) and redeems the
 tokens once its persona approved (~150 ms). Server CPU is read from ``/proc/<pid>/stat``
@@ -55,25 +57,47 @@ def serve(port_file: str) -> None:
     sim.serve_forever()
 
 
-async def _flows(issuer: str, seconds: float, concurrency: int, offset: int) -> dict:
-    import aiohttp
+class _Conn:
+    """A minimal HTTP/1.1 keep-alive client connection (so the load generator is cheap)."""
 
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, path: str, body: str) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        data = body.encode()
+        self.writer.write(
+            f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nAuthorization: {AUTH}\r\n"
+            f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(data)}\r\n\r\n".encode()
+            + data)
+        head = await self.reader.readuntil(b"\r\n\r\n")  # type: ignore[union-attr]
+        status = int(head[9:12])
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line[:15].lower() == b"content-length:":
+                length = int(line[15:])
+        return status, await self.reader.readexactly(length)  # type: ignore[union-attr]
+
+
+async def _flows(issuer: str, seconds: float, concurrency: int, offset: int) -> dict:
     counts = {"backchannel": 0, "pending_poll": 0, "redeem": 0, "other": 0}
     latencies: list[float] = []
     stop_at = time.monotonic() + seconds
-    bc_url, tok_url = issuer + "/as/bc-auth.ciba", issuer + "/as/token.oauth2"
+    host, port = issuer.split("//", 1)[1].rsplit(":", 1)
 
-    async def flow_loop(n: int, sess: aiohttp.ClientSession) -> None:
+    async def flow_loop(n: int) -> None:
+        conn = _Conn(host, int(port))
         i = 0
         while time.monotonic() < stop_at:
             user = f"b{(n * 7 + i + offset) % 100}"
             i += 1
             t0 = time.perf_counter()
-            async with sess.post(bc_url, data=f"scope=openid&login_hint={user}&binding_message=B{n}",
-                                 headers=HEADERS) as r:
-                body = await r.read()
+            status, body = await conn.post("/as/bc-auth.ciba", f"scope=openid&login_hint={user}&binding_message=B{n}")
             latencies.append(time.perf_counter() - t0)
-            if r.status != 200:
+            if status != 200:
                 counts["other"] += 1
                 continue
             counts["backchannel"] += 1
@@ -82,10 +106,9 @@ async def _flows(issuer: str, seconds: float, concurrency: int, offset: int) -> 
             while True:
                 await asyncio.sleep(0.01)  # a client that polls often, still not a hot loop
                 t0 = time.perf_counter()
-                async with sess.post(tok_url, data=form, headers=HEADERS) as r:
-                    body = await r.read()
+                status, body = await conn.post("/as/token.oauth2", form)
                 latencies.append(time.perf_counter() - t0)
-                if r.status == 200:
+                if status == 200:
                     counts["redeem"] += 1
                     break
                 if json.loads(body).get("error") == "authorization_pending":
@@ -95,10 +118,10 @@ async def _flows(issuer: str, seconds: float, concurrency: int, offset: int) -> 
                     continue
                 counts["other"] += 1
                 break
+        if conn.writer is not None:
+            conn.writer.close()
 
-    conn = aiohttp.TCPConnector(limit=concurrency, force_close=False)
-    async with aiohttp.ClientSession(connector=conn) as sess:
-        await asyncio.gather(*[flow_loop(n, sess) for n in range(concurrency)])
+    await asyncio.gather(*[flow_loop(n) for n in range(concurrency)])
     return {"counts": counts, "latencies": latencies}
 
 
@@ -115,7 +138,7 @@ def load(issuer: str, seconds: float, concurrency: int, offset: int, q: "mp.Queu
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=10.0, help="measured window (real seconds)")
-    ap.add_argument("--concurrency", type=int, default=64, help="concurrent flows per load process")
+    ap.add_argument("--concurrency", type=int, default=96, help="concurrent flows per load process")
     ap.add_argument("--loaders", type=int, default=1, help="load-generating processes")
     ap.add_argument("--serve", help=argparse.SUPPRESS)
     args = ap.parse_args()

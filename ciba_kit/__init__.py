@@ -55,14 +55,16 @@ _EXPORTS: dict[str, str] = {
     **{name: "ciba_kit.prompts" for name in (
         "PromptTemplate", "PromptContext", "ScopeInfo", "PromptPreview", "LintFinding", "PushCategory",
         "LanguagePack", "VelocityNames", "BindingMessageRule", "render_prompt", "lint_prompt", "phone_html",
-        "load_templates", "save_templates",
+        "load_templates", "save_templates", "ScreenLimits",
     )},
     # setup
     **{name: "ciba_kit.setup" for name in (
         "SetupProfile", "PingFederateAdmin", "PingOneApi", "doctor", "DoctorReport", "DoctorCheck",
         "plan_setup", "apply_setup", "verify_setup", "MfaPolicy", "SignOnPolicy", "NativeApplication",
         "CibaAuthenticator", "RequestPolicy", "CibaServerSettings", "OAuthClient", "SetupValidationError",
-        "PingFederateApiError", "PingOneApiError",
+        "PingFederateApiError", "PingOneApiError", "SetupPlan", "SetupApplyError", "Secret", "ClientAuth",
+        "JwksSettings", "AttributeSource", "MfaMobileApplication", "LoginHintTokenIssuer", "FieldError",
+        "ApiResult", "TestUser",
     )},
     # runs
     **{name: "ciba_kit.runs" for name in (

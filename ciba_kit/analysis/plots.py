@@ -383,7 +383,7 @@ def swimlane(
         ax.grid(axis="y", visible=False)
         if seen:
             ax.legend(seen.values(), seen.keys(), loc="upper center", bbox_to_anchor=(0.5, -0.12),
-                      ncol=min(4, len(seen)))
+                      ncol=min(3, len(seen)))
     return fig
 
 

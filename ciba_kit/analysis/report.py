@@ -44,9 +44,11 @@ def _md_table(df: pd.DataFrame, digits: int = 2) -> str:
     idx_name = df.index.name if isinstance(df.index.name, str) else " / ".join(map(str, df.index.names))
     head = [idx_name or ""] + [str(c) for c in df.columns]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for idx, row in df.iterrows():
+    # Format column by column: a row mixes ints and floats, and iterrows would turn counts into floats.
+    cells = [[_fmt(v.item() if hasattr(v, "item") else v, digits) for v in df[c].to_numpy()] for c in df.columns]
+    for i, idx in enumerate(df.index):
         key = " / ".join(map(str, idx)) if isinstance(idx, tuple) else str(idx)
-        lines.append("| " + " | ".join([key] + [_fmt(v, digits) for v in row.tolist()]) + " |")
+        lines.append("| " + " | ".join([key] + [col[i] for col in cells]) + " |")
     return "\n".join(lines)
 
 
@@ -110,7 +112,7 @@ def write_report(
         lines.append(
             f"- Time to decision (censoring-aware {f['model']} fit over {f['n']} decided flows"
             f"{', subsample' if f['subsampled'] else ''}): median **{_fmt(f['median_s'])} s**, "
-            f"p90 {_fmt(f['p90_s'])} s; naive median of measured times {_fmt(f['naive_median_s'])} s"
+            f"p90 {_fmt(f['p90_s'])} s; naive median of when the client saw the decision {_fmt(f['naive_median_s'])} s"
         )
     lines += ["", "## Outcomes", "", _md_table(outcome_counts(flows).to_frame())]
     if data["errors"]:

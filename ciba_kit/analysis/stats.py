@@ -460,6 +460,16 @@ class VariantComparison:
         }
         return pd.DataFrame(rows, index=pd.Index([self.a, self.b], name=self.column))
 
+    def approval_summary(self) -> str:
+        """The approval-rate half only, rounded: one line that depends on outcome counts alone."""
+        lo, hi = self.diff_ci95
+        return (
+            f"{self.column} {self.a!r} vs {self.b!r}: approval {self.a_rate.k}/{self.a_rate.n} = {self.a_rate.rate:.1%} "
+            f"vs {self.b_rate.k}/{self.b_rate.n} = {self.b_rate.rate:.1%}; difference {self.diff:+.1%} "
+            f"(95% Newcombe CI {lo:+.1%} to {hi:+.1%}); two-proportion z = {self.z:.2f}, p = {self.p_z:.2g}; "
+            f"Fisher exact p = {self.p_fisher:.2g}"
+        )
+
     def __repr__(self) -> str:
         lo, hi = self.diff_ci95
         return (

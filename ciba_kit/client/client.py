@@ -90,6 +90,9 @@ class CibaClient:
         poll_tick: Wake-ups for polls are rounded up to this grid of clock seconds (default 0.05), so
             that thousands of pending flows wake together in few loop iterations instead of one
             each; a poll is never early, at most ``poll_tick`` late. 0 disables it.
+        poll_anchor: ``"response"`` (default): the interval runs from the previous poll's answer, so
+            even a poll delayed by a busy loop or network never arrives early at a provider that
+            throttles on arrival times; ``"send"``: from the previous send (CIBA's bare minimum).
         assertion_audience: ``aud`` of client assertions: ``"token_endpoint"`` (default, what
             PingFederate documents), ``"issuer"``, or ``"endpoint"`` (the URL being called).
         require_id_token: Treat a token response without ``id_token`` as a protocol error.
@@ -118,6 +121,7 @@ class CibaClient:
         leeway: float = 60.0,
         min_interval: float = 0.0,
         poll_tick: float = 0.05,
+        poll_anchor: str = "response",
         assertion_audience: str = "token_endpoint",
         require_id_token: bool = True,
         max_connections: int = 100,
@@ -173,6 +177,9 @@ class CibaClient:
         self.leeway = leeway
         self.min_interval = min_interval
         self.poll_tick = max(0.0, float(poll_tick))
+        if poll_anchor not in ("send", "response"):
+            raise InputError("poll_anchor", f"unknown value {poll_anchor!r}", "use 'response' (default) or 'send'")
+        self.poll_anchor = poll_anchor
         self.assertion_audience = assertion_audience
         self.require_id_token = require_id_token
         self._token_url = httpx.URL(metadata.token_endpoint) if metadata.token_endpoint else None
@@ -396,7 +403,7 @@ class CibaClient:
             raise
         rec.add(now, "ack", status=200, detail=f"expires_in={ack.expires_in} interval={ack.interval}")
         sched = PollSchedule(sent_at=sent, expires_in=ack.expires_in, interval=ack.interval,
-                             min_interval=self.min_interval)
+                             min_interval=self.min_interval, anchor=self.poll_anchor)
         req = AuthRequest(client_id=self.client_id, mode=self.mode, auth_req_id=ack.auth_req_id,
                           expires_in=ack.expires_in, interval=ack.interval, recorder=rec, sent_at=sent, ack_at=now,
                           started_at=started_at, schedule=sched, notification_token=token, extra=ack.extra,
@@ -571,24 +578,31 @@ class CibaClient:
             rec.add(now, kind, status=resp.status, error=ErrorCode.TEMPORARILY_UNAVAILABLE.value,
                     detail=f"Retry-After {retry:g}s" if retry is not None else "no Retry-After")
             return False
-        err = self._error_from(resp, "token")
-        if not isinstance(err, OAuthError):
+        # Hot path (thousands of pending flows): read the code before building any exception object.
+        try:
+            data = parse_json_body(resp.status, resp.content_type, resp.content, what="token error response")
+        except ProtocolError:
             sched.answered()
             rec.add(now, kind, status=resp.status, error="protocol_error")
-            raise err
-        code = err.error
+            raise
+        code = data.get("error")
         if code == ErrorCode.AUTHORIZATION_PENDING:
-            sched.pending()
+            sched.pending(now)
             req.last_pending_sent = sent
             rec.add(now, kind, status=resp.status, error=code)
             return False
         if code == ErrorCode.SLOW_DOWN:
-            sched.slow_down()
+            sched.slow_down(now)
             req.last_pending_sent = sent
             rec.add(now, kind, status=resp.status, error=code, detail=f"interval now {sched.interval:g}s")
             return False
         sched.answered()
-        rec.add(now, kind, status=resp.status, error=code)
+        try:
+            err = parse_error_response(data, status=resp.status, endpoint="token")
+        except ProtocolError:
+            rec.add(now, kind, status=resp.status, error="protocol_error")
+            raise
+        rec.add(now, kind, status=resp.status, error=err.error)
         state.decided(now)
         state.fail(self._scrub(err, [req.auth_req_id]), now)
         return True

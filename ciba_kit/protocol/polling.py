@@ -62,13 +62,21 @@ class PollSchedule:
         interval: ``interval`` from the acknowledgement, or ``None`` when absent (-> 5 s).
         min_interval: Client-side floor; the effective interval is never below it (a client may
             always poll more slowly than the server asks).
+        anchor: ``"send"`` measures the interval from when the previous poll was sent (CIBA's minimum);
+            ``"response"`` from when its answer arrived, which is never earlier: a provider that
+            throttles on *arrival* times then never sees two polls closer than ``interval``, however
+            long a poll waited in a busy client or network (the kit's client uses this).
     """
 
     __slots__ = ("interval", "deadline", "sent_at", "last_sent", "not_before", "in_flight", "polls",
-                 "slow_downs", "unavailable_count")
+                 "slow_downs", "unavailable_count", "anchor", "last_answer")
 
     def __init__(self, *, sent_at: float, expires_in: float, interval: float | None = None,
-                 min_interval: float = 0.0) -> None:
+                 min_interval: float = 0.0, anchor: str = "send") -> None:
+        if anchor not in ("send", "response"):
+            raise ValueError(f"anchor must be 'send' or 'response', got {anchor!r}")
+        self.anchor = anchor
+        self.last_answer: float | None = None
         base = DEFAULT_POLL_INTERVAL if interval is None else interval
         self.interval: float = max(float(base), float(min_interval), 0.0)
         self.sent_at = sent_at
@@ -83,6 +91,8 @@ class PollSchedule:
     def next_poll_at(self) -> float:
         """Earliest monotonic time the next poll may be sent."""
         ref = self.sent_at if self.last_sent is None else self.last_sent
+        if self.anchor == "response" and self.last_answer is not None and self.last_answer > ref:
+            ref = self.last_answer
         return max(ref + self.interval, self.not_before)
 
     def next_action(self, now: float) -> PollAction:
@@ -111,19 +121,22 @@ class PollSchedule:
         self.last_sent = now
         self.polls += 1
 
-    def pending(self) -> None:
-        """The poll answered ``authorization_pending``."""
+    def pending(self, now: float | None = None) -> None:
+        """The poll answered ``authorization_pending`` (at ``now``, when known)."""
         self.in_flight = False
+        self.last_answer = now
 
-    def slow_down(self) -> None:
+    def slow_down(self, now: float | None = None) -> None:
         """The poll answered ``slow_down``: the interval grows by 5 s for good."""
         self.in_flight = False
+        self.last_answer = now
         self.slow_downs += 1
         self.interval += SLOW_DOWN_INCREMENT
 
     def unavailable(self, now: float, retry_after: float | None) -> None:
         """The poll answered 503/429; ``retry_after`` seconds from the header (or ``None``)."""
         self.in_flight = False
+        self.last_answer = now
         self.unavailable_count += 1
         if retry_after is not None and retry_after > 0:
             self.not_before = max(self.not_before, now + retry_after)

@@ -155,6 +155,7 @@ def run_command(args: argparse.Namespace) -> int:
                 issuer = sim.issuer
             elif speed is not None:
                 raise InputError("--speed", "only applies to the embedded simulator", "drop it with --issuer")
+            pop = _population(args, sim)
             auth = _auth(args, sim)
             secrets += auth.secrets()
             mode, url = _mode(args, sim)
@@ -168,7 +169,6 @@ def run_command(args: argparse.Namespace) -> int:
                     with sim.state.lock:
                         sim.state.pf.clients[args.client_id]["cibaNotificationEndpoint"] = url
                         sim.state.touch()
-            pop = _population(args, sim)
             opts: dict[str, Any] = {}
             if _get(args, "insecure"):
                 print("ciba-kit run: warning: --insecure: TLS verification off, plain http allowed", file=sys.stderr)

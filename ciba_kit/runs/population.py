@@ -62,7 +62,8 @@ class PersonaSpec:
 #: follow from the (seeded) population alone; only decision times are random.
 PERSONAS: dict[str, PersonaSpec] = {
     "prompt": PersonaSpec("prompt", approve=1.0, latency_median_s=3.0, latency_sigma=0.5),
-    "slow": PersonaSpec("slow", approve=1.0, latency_median_s=15.0, latency_sigma=0.4),
+    # Slow, but (sigma 0.3) all but never past the 40 s push timeout: outcomes stay certain.
+    "slow": PersonaSpec("slow", approve=1.0, latency_median_s=10.0, latency_sigma=0.3),
     "denier": PersonaSpec("denier", deny=1.0, latency_median_s=4.0, latency_sigma=0.5),
     "ignorer": PersonaSpec("ignorer", ignore=1.0),
     "hesitant": PersonaSpec("hesitant", approve=0.7, deny=0.3, latency_median_s=8.0, latency_sigma=0.6),

@@ -70,7 +70,8 @@ def setup_command(args: argparse.Namespace) -> int:
             print("target: embedded simulator (demo configuration; changes end with this command)")
         run = {"plan": plan_setup, "apply": apply_setup, "verify": verify_setup}[action]
         result = run(profile, sim if sim is not None else target)
-        print(result)
+        # A dry run shows the exact bodies it would send (secrets masked).
+        print(result.format(bodies=action == "plan"))
         if action == "verify" and not result.in_sync:
             return 1
         return 0

@@ -26,6 +26,7 @@ the doctor and the previewer agree on the four places that must match.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
@@ -595,15 +596,19 @@ def _live_test(d: _Doctor, issuer: str | None, username: str | None, client_secr
                test_client: str | None, clock: Any, timeout: float) -> None:
     candidates = [test_client] if test_client else d.client_ids
     chosen = None
-    for cid in candidates:
-        c = d.s.clients.get(cid or "")
-        if c and "CIBA" in (c.get("grantTypes") or []) and str(c.get("cibaDeliveryMode") or "POLL") == "POLL" \
-                and cid in client_secrets:
-            chosen = (cid, c)
+    for want_grant in (True, False):
+        # Prefer a client with the CIBA grant; else try a named one anyway, to show what it is told.
+        for cid in candidates:
+            c = d.s.clients.get(cid or "")
+            if c and ("CIBA" in (c.get("grantTypes") or []) or (not want_grant and d.explicit)) \
+                    and str(c.get("cibaDeliveryMode") or "POLL") == "POLL" and cid in client_secrets:
+                chosen = (cid, c)
+                break
+        if chosen is not None:
             break
     if not issuer or not username or chosen is None:
         why = "no issuer" if not issuer else "no Test Username" if not username else \
-            "no poll client with the CIBA grant and a known secret"
+            "no poll client with a known secret"
         d.add("e2e.live", "live request", "skip", why, "give issuer=..., the Test Username and a client secret")
         return
     cid, c = chosen
@@ -683,8 +688,17 @@ def doctor(profile: SetupProfile | None = None, *, issuer: str | None = None, ta
         return d.report
     if target is None and issuer is not None and is_loopback(issuer) and admin is None:
         target = issuer
-    t = resolve_target(profile, target, admin=admin, pingone=pingone, issuer=issuer) if (
-        target is not None or profile is not None or admin is not None or pingone is not None) else None
+    t = None
+    if target is not None or profile is not None or admin is not None or pingone is not None:
+        try:
+            t = resolve_target(profile, target, admin=admin, pingone=pingone, issuer=issuer)
+        except InputError as exc:
+            if not exc.field.startswith("pingone.") or profile is None:
+                raise
+            # No PingOne credentials: check PingFederate alone; the PingOne checks report "skip".
+            bare = dataclasses.replace(profile, pingone=dataclasses.replace(
+                profile.pingone, worker_client_id=None, api_base=None, auth_base=None))
+            t = resolve_target(bare, target, admin=admin, pingone=pingone, issuer=issuer)
     try:
         adm = t.admin if t else None
         p1 = t.pingone if t else None

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import html
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
@@ -26,7 +27,7 @@ from ..prompts import PromptTemplate
 from ..protocol.errors import CibaError
 from ..protocol.masking import MASK
 from .api import PingFederateAdmin, PingFederateApiError, PingOneApi, PingOneApiError
-from .models import CONSOLE, CibaAuthenticator, MfaPolicy, OAuthClient, SignOnPolicy
+from .models import CONSOLE, CibaAuthenticator, OAuthClient
 from .profile import SetupProfile
 from .target import SetupTarget, resolve_target
 
@@ -112,7 +113,8 @@ class SetupPlan:
             return "in sync" if self.in_sync else f"drift: {counts['create']} missing, {counts['update']} different"
         return f"{verb} create {counts['create']}, update {counts['update']}, unchanged {counts['unchanged']}"
 
-    def __str__(self) -> str:
+    def format(self, *, bodies: bool = False) -> str:
+        """Readable text; with ``bodies`` each call's JSON body too (secrets masked)."""
         lines = [f"setup {self.mode} ({self.target}): {self.summary()}"]
         for c in self.changes:
             mark = {"create": "+", "update": "~", "unchanged": "="}[c.action]
@@ -121,7 +123,13 @@ class SetupPlan:
                 lines.append(f"      {d}")
             for call in c.calls:
                 lines.append(f"      {call}")
+                if bodies and call.body is not None:
+                    text = json.dumps(call.body, indent=2, sort_keys=True)
+                    lines += [f"        {line}" for line in text.splitlines()]
         return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.format()
 
     __repr__ = __str__
 
@@ -559,5 +567,3 @@ def verify_setup(profile: SetupProfile, target: Any = None, *, admin: PingFedera
     """Check that live matches the profile; ``.in_sync`` is True when nothing drifted."""
     return _run("verify", profile, target, admin, pingone, False)
 
-
-_ = (MfaPolicy, SignOnPolicy)

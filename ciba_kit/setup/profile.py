@@ -69,7 +69,6 @@ from typing import Any, Mapping
 
 from ..prompts import PromptTemplate
 from ..protocol.errors import InputError
-from ..protocol.masking import MASK
 from .models import (
     AttributeSource,
     CibaAuthenticator,
@@ -77,8 +76,6 @@ from .models import (
     ClientAuth,
     FieldError,
     JwksSettings,
-    LoginHintTokenIssuer,
-    MfaMobileApplication,
     MfaPolicy,
     NativeApplication,
     OAuthClient,
@@ -556,9 +553,6 @@ def _dump(obj: Any) -> Any:
         return {k: _dump(v) for k, v in obj.items()}
     return obj
 
-
-# Keep static checkers aware these are used via get_type_hints in _build.
-_ = (LoginHintTokenIssuer, MfaMobileApplication, MASK)
 
 
 def build_section(cls: type, data: Mapping[str, Any], path: str, *,

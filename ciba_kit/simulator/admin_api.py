@@ -11,6 +11,8 @@ GET|PUT|DELETE     /oauth/cibaServerPolicy/requestPolicies/{id}
 GET|PUT            /oauth/cibaServerPolicy/settings
 GET|POST           /oauth/clients
 GET|PUT|DELETE     /oauth/clients/{id}
+GET|POST           /passwordCredentialValidators           (User Code PCVs; the runtime reads table "Users")
+GET|PUT|DELETE     /passwordCredentialValidators/{id}
 ```
 
 Behaviour copied from PingFederate (reference: ping-logs-and-admin-api.md 3e, PF Admin API 12.1):
@@ -873,7 +875,87 @@ def build_admin_app(state: SimulatorState, *, username: str = DEFAULT_ADMIN_USER
             state.touch()
             return Response(status_code=204)
 
+    # ---- password credential validators (the User Code PCV a request policy may reference)
+
+    async def pcvs_list(request: Request) -> Response:
+        with state.lock:
+            return JSONResponse({"items": [copy.deepcopy(p) for p in state.pf.pcvs.values()]})
+
+    def check_pcv(doc: Json, v: ApiValidation) -> None:
+        ident = doc.get("id")
+        if not isinstance(ident, str) or not _PF_ID_RE.match(ident):
+            v.add("id", "ID must be alphanumeric, contain no spaces, and be less than 33 characters.")
+        if not isinstance(doc.get("name"), str) or not doc.get("name"):
+            v.add("name", "Name is required.")
+        if _ref_id(doc.get("pluginDescriptorRef")) is None:
+            v.add("pluginDescriptorRef", "Plugin descriptor reference is required.")
+        conf = doc.setdefault("configuration", {})
+        if not isinstance(conf, dict):
+            v.add("configuration", "Configuration must be an object.")
+        else:
+            conf.setdefault("fields", [])
+            conf.setdefault("tables", [])
+
+    async def pcvs_create(request: Request) -> Response:
+        doc = await body_of(request)
+        if isinstance(doc, Response):
+            return doc
+        with state.lock:
+            v = ApiValidation()
+            check_pcv(doc, v)
+            if doc.get("id") in state.pf.pcvs:
+                v.add("id", f"A password credential validator with ID '{doc['id']}' already exists.")
+            if (r := v.response()) is not None:
+                return r
+            state.pf.pcvs[doc["id"]] = doc
+            state.touch()
+            return JSONResponse(copy.deepcopy(doc), status_code=201)
+
+    async def pcv_get(request: Request) -> Response:
+        ident = request.path_params["id"]
+        with state.lock:
+            if ident not in state.pf.pcvs:
+                return _not_found("Password credential validator", ident)
+            return JSONResponse(copy.deepcopy(state.pf.pcvs[ident]))
+
+    async def pcv_put(request: Request) -> Response:
+        ident = request.path_params["id"]
+        doc = await body_of(request)
+        if isinstance(doc, Response):
+            return doc
+        with state.lock:
+            if ident not in state.pf.pcvs:
+                return _not_found("Password credential validator", ident)
+            doc.setdefault("id", ident)
+            v = ApiValidation()
+            if doc["id"] != ident:
+                v.add("id", "The ID in the body does not match the ID in the path; IDs are immutable.")
+            check_pcv(doc, v)
+            if (r := v.response()) is not None:
+                return r
+            state.pf.pcvs[ident] = doc
+            state.touch()
+            return JSONResponse(copy.deepcopy(doc))
+
+    async def pcv_delete(request: Request) -> Response:
+        ident = request.path_params["id"]
+        with state.lock:
+            if ident not in state.pf.pcvs:
+                return _not_found("Password credential validator", ident)
+            users = [f"CIBA request policy '{pid}'" for pid, p in state.pf.request_policies.items()
+                     if _ref_id(p.get("userCodePcvRef")) == ident]
+            if users:
+                return _in_use("Password credential validator", ident, users)
+            del state.pf.pcvs[ident]
+            state.touch()
+            return Response(status_code=204)
+
     routes = [
+        Route("/passwordCredentialValidators", guard(pcvs_list), methods=["GET"]),
+        Route("/passwordCredentialValidators", guard(pcvs_create), methods=["POST"]),
+        Route("/passwordCredentialValidators/{id}", guard(pcv_get), methods=["GET"]),
+        Route("/passwordCredentialValidators/{id}", guard(pcv_put), methods=["PUT"]),
+        Route("/passwordCredentialValidators/{id}", guard(pcv_delete), methods=["DELETE"]),
         Route("/oauth/outOfBandAuthPlugins", guard(plugins_list), methods=["GET"]),
         Route("/oauth/outOfBandAuthPlugins", guard(plugins_create), methods=["POST"]),
         Route("/oauth/outOfBandAuthPlugins/descriptors", guard(descriptors_list), methods=["GET"]),

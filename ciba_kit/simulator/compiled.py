@@ -46,7 +46,7 @@ class PolicyConf:
     lifetime: int = 120
     allow_unsigned_lht: bool = False
     require_token_hint: bool = False
-    user_codes: dict[str, str] | None = None  # None: no User Code PCV
+    user_codes: dict[str, str] | None = field(default=None, repr=False)  # None: no User Code PCV
     alt_issuers: dict[str, KeySet] = field(default_factory=dict)
     template_name: str = "transaction"
     variant: str | None = None
@@ -62,11 +62,11 @@ class ClientConf:
 
     id: str
     name: str
-    doc: Mapping[str, Any]
+    doc: Mapping[str, Any] = field(repr=False)
     ciba: bool
     auth_type: str
-    secret: str | None
-    keyset: KeySet | None
+    secret: str | None = field(repr=False)  # never shown
+    keyset: KeySet | None = field(repr=False)
     assertion_algs: tuple[str, ...]
     mode: str  # "poll" | "ping" | "push"
     notification_endpoint: str | None
@@ -87,7 +87,7 @@ class UserConf:
     persona: Persona | None
     locale: str | None
     paired: bool
-    doc: Mapping[str, Any]
+    doc: Mapping[str, Any] = field(repr=False)
 
 
 @dataclass

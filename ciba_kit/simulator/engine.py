@@ -241,7 +241,7 @@ class Engine:
         self.prompt_event = threading.Condition(self.lock)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.scheduler: _Scheduler | None = None
-        self.http: Any = None  # httpx.AsyncClient for notifications, created on the loop
+        self.http: Any = None  # aiohttp.ClientSession for notifications, created on the loop
 
     # ----------------------------------------------------------------- lifecycle
     def attach_loop(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -399,15 +399,20 @@ class Engine:
             return
         if tx.planned == "no_device":
             self._decide(tx, "deny", tx.received.mono, status=FAILED)
-        elif tx.planned_at is not None and tx.planned_at <= now and tx.planned_at < tx.push_deadline:
-            self._decide(tx, tx.planned, tx.planned_at)
-        elif now >= tx.push_deadline:
-            self._decide(tx, "timeout", tx.push_deadline)
-        if tx.status == PUSH_CONFIRMATION_REQUIRED and now >= tx.expires_at:
-            # PingFederate gave up on the grant: the prompt leaves the phone unanswered.
-            tx.status = EXPIRED
-            tx.truth.device_status = EXPIRED
-            self.pending.pop(tx.device_id, None)
+        else:
+            # The phone's next event: the planned answer, or the push timeout if that comes first.
+            if tx.planned_at is not None and tx.planned_at < tx.push_deadline:
+                at, what = tx.planned_at, tx.planned
+            else:
+                at, what = tx.push_deadline, "timeout"
+            if at < tx.expires_at:
+                if now >= at:
+                    self._decide(tx, what, at)
+            elif now >= tx.expires_at:
+                # PingFederate gave up on the grant first: the prompt leaves the phone unanswered.
+                tx.status = EXPIRED
+                tx.truth.device_status = EXPIRED
+                self.pending.pop(tx.device_id, None)
         self._expire_truth(tx, now)
 
     def _expire_truth(self, tx: Transaction, now: float) -> None:
@@ -425,9 +430,6 @@ class Engine:
             tx.status = status or FAILED
         else:
             tx.status = PUSH_CONFIRMATION_TIMED_OUT
-        if at >= tx.expires_at:
-            # The grant expired before the phone answered: PingFederate no longer cares.
-            pass
         tx.decided_at = at
         t = tx.truth
         t.decision = decision if tx.planned != "no_device" else "no_device"
@@ -604,13 +606,16 @@ class Engine:
         else:
             try:
                 if self.http is None:
-                    import httpx
-                    self.http = httpx.AsyncClient(follow_redirects=False, timeout=self.settings.ping_timeout_s,
-                                                  trust_env=False)
-                resp = await self.http.post(url, content=json.dumps(payload).encode(),
-                                            headers={"Authorization": f"Bearer {token}",
-                                                     "Content-Type": "application/json"})
-                result = str(resp.status_code)
+                    # aiohttp rather than httpx: it stays cheap with hundreds of notifications in flight.
+                    import aiohttp
+                    self.http = aiohttp.ClientSession(
+                        connector=aiohttp.TCPConnector(limit=256),
+                        timeout=aiohttp.ClientTimeout(total=self.settings.ping_timeout_s), trust_env=False)
+                async with self.http.post(url, data=json.dumps(payload).encode(), allow_redirects=False,
+                                          headers={"Authorization": f"Bearer {token}",
+                                                   "Content-Type": "application/json"}) as resp:
+                    await resp.read()
+                    result = str(resp.status)
             except Exception as exc:  # noqa: BLE001 - delivery failure is recorded, never raised
                 result = f"error: {type(exc).__name__}"
         with self.lock:
@@ -620,7 +625,7 @@ class Engine:
     async def aclose(self) -> None:
         if self.http is not None:
             try:
-                await self.http.aclose()
+                await self.http.close()
             except Exception:  # noqa: BLE001
                 pass
             self.http = None

@@ -31,7 +31,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["PingFederateConfig", "PingOneConfig", "SimulatorSettings", "SimulatorState"]
+__all__ = ["DEFAULT_SCOPES", "PingFederateConfig", "PingOneConfig", "SimulatorSettings", "SimulatorState"]
 
 Json = dict[str, Any]
 
@@ -44,8 +44,8 @@ class PingFederateConfig:
     request_policies: dict[str, Json] = field(default_factory=dict)
     ciba_settings: Json = field(default_factory=lambda: {"defaultRequestPolicyRef": None})
     clients: dict[str, Json] = field(default_factory=dict)
-    client_secrets: dict[str, str] = field(default_factory=dict)
-    pcvs: dict[str, Json] = field(default_factory=dict)
+    client_secrets: dict[str, str] = field(default_factory=dict, repr=False)  # secrets: never in a repr
+    pcvs: dict[str, Json] = field(default_factory=dict, repr=False)  # holds user codes (PCV passwords)
 
 
 @dataclass

@@ -263,7 +263,11 @@ class ClientForm(SetupForm):
         return {"clients": [v]}
 
     def problems(self) -> list[InputError]:
-        return build_section(OAuthClient, self.sections()["clients"][0], "clients[0]")[1]
+        # Whether the variable is set is checked when the profile is built (wizard.profile()), so the
+        # form's verdict does not depend on the notebook's environment.
+        env = self.value["secret_env"]
+        return build_section(OAuthClient, self.sections()["clients"][0], "clients[0]",
+                             env={env: "set"} if env else {})[1]
 
 
 class SetupWizard(W.VBox):
@@ -286,7 +290,7 @@ class SetupWizard(W.VBox):
             f.validate()
 
     def __repr__(self) -> str:
-        return f"SetupWizard({len(self.problems())} problem(s))"
+        return f"SetupWizard({sum(len(f.problems()) for f in self.forms)} problem(s) in the forms)"
 
     def sections(self) -> dict[str, Any]:
         """All four forms as profile sections."""

@@ -79,3 +79,15 @@ def test_min_interval_floor() -> None:
 ])
 def test_parse_retry_after(value: str | None, expected: float | None) -> None:
     assert parse_retry_after(value, now_wall=1_767_225_600.0) == expected
+
+
+def test_response_anchor_never_closer_than_interval_after_the_answer() -> None:
+    s = PollSchedule(sent_at=0.0, expires_in=120, interval=5, anchor="response")
+    s.sent(5.0)
+    s.pending(6.5)  # the answer took 1.5 s (queued somewhere)
+    assert s.next_action(10.0) == Wait(1.5)  # 5 s after the answer, not after the send
+    s.sent(11.5)
+    s.slow_down(11.6)
+    assert s.next_poll_at() == pytest.approx(21.6)
+    with pytest.raises(ValueError):
+        PollSchedule(sent_at=0, expires_in=1, anchor="arrival")

@@ -25,6 +25,7 @@ def test_setup_plan_apply_verify_against_a_target(empty_sim, capsys, secret_env)
     assert setup_command(ns(action="plan", **args)) == 0
     out = capsys.readouterr().out
     assert "POST /pf-admin-api/v1/oauth/clients" in out and SECRET not in out
+    assert '"secret": "***"' in out and '"transactionLifetime": 120' in out
     assert setup_command(ns(action="apply", **args)) == 0
     assert setup_command(ns(action="verify", **args)) == 0
     assert "in sync" in capsys.readouterr().out

@@ -147,3 +147,24 @@ def test_ik_3x_creates_sign_on_policy_and_action(profile, empty_sim):
     fields = {f["name"]: f["value"] for f in empty_sim.state.pf.oob_plugins["cibaKitP1Mfa"]["configuration"]["fields"]}
     assert fields["PingOne Authentication Policy"] == "ciba-kit-ciba" and "MFA Policy for Authentication" not in fields
     assert verify_setup(profile, empty_sim).in_sync
+
+
+def test_ik3x_signed_example_profile_end_to_end(empty_sim):
+    import ciba_kit as ck
+    from ciba_kit.protocol import jose
+    from ciba_kit.setup import SetupProfile, doctor
+    from setup_helpers import DEMO_PROFILE, QUICK
+
+    prof = SetupProfile.load(DEMO_PROFILE.with_name("ik3x-signed.toml"), env={})
+    assert prof.ik_version == "3.x" and prof.authenticator.ik_version == "3.x"
+    assert json.loads(prof.clients[0].jwks_settings.jwks)["keys"][0]["kty"] == "EC"
+    empty_sim.add_user("alice", persona=QUICK)
+    apply_setup(prof, empty_sim)
+    assert verify_setup(prof, empty_sim).in_sync
+    auth = ck.PrivateKeyJwt(jose.demo_client_key(), alg="ES256")
+    with ck.SyncCibaClient.discover(empty_sim.issuer, "ciba-kit-signed", auth=auth, clock=empty_sim.clock,
+                                    sign_requests=True) as c:
+        assert c.authenticate(login_hint="alice", binding_message="SIGN1").outcome == ck.Outcome.APPROVED
+    r = doctor(prof, target=empty_sim, live_test=False)
+    assert r.ok and r.check("client.signed").status == "pass"
+    assert r.check("authenticator.pingone").status == "pass"  # found through the sign-on policy's MFA action

@@ -115,3 +115,26 @@ def test_push_timeout_follows_the_mfa_policy(applied_sim):
     finally:
         apply_setup(demo_profile(), applied_sim)
 
+
+
+def test_user_code_policy_with_a_pcv_created_through_the_admin_api(empty_sim):
+    from setup_helpers import QUICK
+
+    empty_sim.add_user("alice", persona=QUICK)
+    admin = admin_for(empty_sim)
+    admin.request("POST", "/passwordCredentialValidators", {
+        "id": "userCodes", "name": "User codes",
+        "pluginDescriptorRef": {"id": "org.sourceid.saml20.domain.SimpleUsernamePasswordCredentialValidator"},
+        "configuration": {"fields": [], "tables": [{"name": "Users", "rows": [{"defaultRow": False, "fields": [
+            {"name": "Username", "value": "alice"}, {"name": "Password", "value": "2468"}]}]}]}})
+    profile = demo_profile()
+    profile.request_policy.user_code_pcv_id = "userCodes"
+    profile.clients[0].ciba_user_code_supported = True
+    apply_setup(profile.validate(), empty_sim)
+    with client_for(empty_sim, user_code=True) as c:
+        assert c.authenticate(login_hint="alice", binding_message="UC1", user_code="2468").outcome == ck.Outcome.APPROVED
+        bad = c.authenticate(login_hint="alice", binding_message="UC2", user_code="0000")
+    assert bad.error == "invalid_user_code"
+    with pytest.raises(Exception) as info:
+        admin.request("DELETE", "/passwordCredentialValidators/userCodes")
+    assert "in use" in str(info.value)

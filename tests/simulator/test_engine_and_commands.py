@@ -179,3 +179,18 @@ def test_simulate_runs_in_the_foreground_until_interrupted() -> None:
         out, err = proc.communicate(timeout=10)
     assert proc.returncode == 0, err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("look_at", [[], [1.5], [1.5, 2.5]])
+def test_expiry_before_the_answer_is_the_same_whoever_looks(look_at: list[float]) -> None:
+    clock = ManualClock()
+    with Simulator.start(clock=clock) as s:
+        rid = _bc(s, login_hint="alice", requested_expiry="1").json()["auth_req_id"]
+        t0 = clock.monotonic()
+        for t in look_at:  # intermediate looks must not change the history
+            clock.advance(t0 + t - clock.monotonic())
+            s.truth(rid)
+        clock.advance(t0 + 5 - clock.monotonic())
+        assert _token(s, rid).json()["error"] == "expired_token"
+        t = s.truth(rid)
+        assert (t.outcome, t.decision, t.device_status) == ("expired", None, "EXPIRED")

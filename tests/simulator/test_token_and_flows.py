@@ -288,3 +288,27 @@ class TestDevices:
     def test_wait_for_prompt_times_out(self, api) -> None:
         with pytest.raises(TimeoutError):
             api.sim.devices.wait_for_prompt("nobody", timeout=0.05)
+
+
+def test_push_error_payload_on_expiry(api, receiver) -> None:
+    rid = api.start("t-push", login_hint="frank", client_notification_token="tok-exp",
+                    requested_expiry="2")["auth_req_id"]
+    body = receiver.find(rid)["json"]
+    assert body["error"] == "expired_token" and body["auth_req_id"] == rid
+    assert api.sim.truth(rid).outcome == "expired"
+
+
+def test_ping_with_a_manual_clock(receiver) -> None:
+    from ciba_kit.protocol.clock import ManualClock
+    clock = ManualClock()
+    cfg = {"clients": [{"clientId": "mc-ping", "clientAuth": {"type": "SECRET", "secret": "s"},
+                        "cibaDeliveryMode": "PING", "cibaNotificationEndpoint": receiver.url,
+                        "requestPolicyRef": {"id": "demo-ciba-policy"}}]}
+    with Simulator.start(cfg, clock=clock) as s:
+        rid = httpx.post(s.issuer + "/as/bc-auth.ciba", auth=("mc-ping", "s"),
+                         data={"scope": "openid", "login_hint": "alice",
+                               "client_notification_token": "mc"}).json()["auth_req_id"]
+        time.sleep(0.1)
+        assert all(c["json"].get("auth_req_id") != rid for c in receiver.calls)  # clock has not moved
+        clock.advance(5)
+        assert receiver.find(rid, timeout=2)["headers"]["authorization"] == "Bearer mc"
