@@ -62,7 +62,7 @@ _EXPORTS: dict[str, str] = {
         "SetupProfile", "PingFederateAdmin", "PingOneApi", "doctor", "DoctorReport", "DoctorCheck",
         "plan_setup", "apply_setup", "verify_setup", "MfaPolicy", "SignOnPolicy", "NativeApplication",
         "CibaAuthenticator", "RequestPolicy", "CibaServerSettings", "OAuthClient", "SetupValidationError",
-        "PingFederateApiError", "PingOneApiError", "SetupPlan", "SetupApplyError", "Secret", "ClientAuth",
+        "PingFederateApiError", "PingOneApiError", "SetupPlan", "SetupApplyError", "Secret",
         "JwksSettings", "AttributeSource", "MfaMobileApplication", "LoginHintTokenIssuer", "FieldError",
         "ApiResult", "TestUser",
     )},
@@ -86,6 +86,7 @@ _SUBMODULES: dict[str, str] = {
     "plots": "ciba_kit.analysis.plots",
     "widgets": "ciba_kit.widgets",
     "protocol": "ciba_kit.protocol",
+    "setup": "ciba_kit.setup",
 }
 
 __all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"], key=str.lower)
