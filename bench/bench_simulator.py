@@ -10,7 +10,7 @@ tokens once its persona approved (~150 ms). Server CPU is read from ``/proc/<pid
 (utime + stime) before and after the measured window.
 
 Usage:
-    /tmp/venv/bin/python bench/bench_simulator.py [--seconds 10] [--concurrency 64] [--loaders 1]
+    /tmp/venv/bin/python bench/bench_simulator.py [--seconds 10] [--concurrency 128] [--loaders 2]
 
 Prints one block of figures; never asserts. Target: >= 3,300 req/s on a 2-core machine.
 """
@@ -138,8 +138,8 @@ def load(issuer: str, seconds: float, concurrency: int, offset: int, q: "mp.Queu
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=10.0, help="measured window (real seconds)")
-    ap.add_argument("--concurrency", type=int, default=96, help="concurrent flows per load process")
-    ap.add_argument("--loaders", type=int, default=1, help="load-generating processes")
+    ap.add_argument("--concurrency", type=int, default=128, help="concurrent flows per load process")
+    ap.add_argument("--loaders", type=int, default=2, help="load-generating processes")
     ap.add_argument("--serve", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.serve:

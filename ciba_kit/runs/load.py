@@ -125,34 +125,49 @@ def load_events(
     db: str | os.PathLike[str] | RunLog | sqlite3.Connection,
     *,
     run_id: int | Sequence[int] | None = None,
+    flow_ids: Sequence[int] | None = None,
 ) -> pd.DataFrame:
-    """Every exchange of every flow: ``run_id, flow_id, idx, t, kind, status, error, detail``.
+    """Every exchange of every flow: ``run_id, flow_id, idx, t, at, kind, status, error, detail``.
 
     ``t`` is seconds since the flow started on the client's clock; ``at`` is the absolute UTC
     time (flow start + t).
+
+    Args:
+        run_id: one run id or several; all runs when omitted.
+        flow_ids: only these flows (e.g. a swimlane's sample of a million-flow log).
     """
     conn, own = _connect(db)
+    where, args = [], []
+    if run_id is not None:
+        ids = [run_id] if isinstance(run_id, (int, np.integer)) else list(run_id)
+        where.append(f"e.run_id IN ({', '.join('?' * len(ids))})")
+        args += [int(i) for i in ids]
+    if flow_ids is not None:
+        fids = [int(f) for f in flow_ids]
+        where.append(f"e.flow_id IN ({', '.join('?' * len(fids))})" if fids else "0")
+        args += fids
+    sql = ("SELECT e.run_id, e.flow_id, e.idx, e.t, e.kind, e.status, e.error, e.detail, f.started_at"
+           " FROM event e JOIN flow f ON f.flow_id = e.flow_id")
+    if where:
+        sql += " WHERE " + " AND ".join(where)
     try:
-        cols = ["run_id", "flow_id", "idx", "t", "kind", "status", "error", "detail"]
-        raw = _select(conn, "event", cols, run_id)
-        starts = dict(conn.execute("SELECT flow_id, started_at FROM flow").fetchall())
+        rows = conn.execute(sql, args).fetchall()
     finally:
         if own:
             conn.close()
-    flow_ids = np.array(raw["flow_id"], dtype="int64")
-    t = np.array(raw["t"], dtype="float64")
-    start = np.array([starts.get(int(f), np.nan) for f in flow_ids], dtype="float64")
+    cols = list(zip(*rows)) if rows else [()] * 9
+    t = np.array(cols[3], dtype="float64")
     df = pd.DataFrame(
         {
-            "run_id": np.array(raw["run_id"], dtype="int64"),
-            "flow_id": flow_ids,
-            "idx": np.array(raw["idx"], dtype="int64"),
+            "run_id": np.array(cols[0], dtype="int64"),
+            "flow_id": np.array(cols[1], dtype="int64"),
+            "idx": np.array(cols[2], dtype="int64"),
             "t": t,
-            "at": _utc(start + t).array,
-            "kind": pd.Categorical(list(raw["kind"])),
-            "status": pd.array([None if s is None else int(s) for s in raw["status"]], dtype="Int64"),
-            "error": pd.array(list(raw["error"]), dtype="object"),
-            "detail": pd.array(list(raw["detail"]), dtype="object"),
+            "at": _utc(np.array(cols[8], dtype="float64") + t).array,
+            "kind": pd.Categorical(list(cols[4])),
+            "status": pd.array([None if v is None else int(v) for v in cols[5]], dtype="Int64"),
+            "error": pd.array(list(cols[6]), dtype="object"),
+            "detail": pd.array(list(cols[7]), dtype="object"),
         }
     )
     return df.sort_values(["flow_id", "idx"], kind="stable").reset_index(drop=True)
