@@ -460,7 +460,7 @@ class CibaClient:
 
     def _failed_start(self, rec: Recorder, started_at: float, exc: CibaError) -> FlowResult:
         code, desc, hint = error_fields(exc)
-        end = rec.events[-1].t if rec.events else 0.0
+        end = rec.raw[-1][0] if rec.raw else 0.0
         return FlowResult(outcome=Outcome.ERROR, client_id=self.client_id, mode=self.mode, error=code,
                           error_description=desc, hint=hint, timeline=list(rec.events),
                           latency=Latency(ack_s=None, total_s=end), started_at=started_at, exception=exc)

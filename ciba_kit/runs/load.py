@@ -3,7 +3,9 @@
 Column names in the DataFrames are the analyst's, not the table's: ``grp`` becomes ``group``,
 ``client_id`` becomes ``client``, ``interval_s`` becomes ``interval``. Timestamps are
 ``datetime64[ns, UTC]``; outcome, mode, client, group, persona and variant are categoricals
-(outcome always carries every :class:`~ciba_kit.protocol.constants.Outcome`, so counts show zeros).
+(outcome always carries every :class:`~ciba_kit.protocol.constants.Outcome`, so counts show zeros),
+and so are user, error and true_outcome (few distinct values); free text and hashes are pandas
+``string`` columns. Closed runs load from a columnar snapshot (see ``RunLog.end_run``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from ciba_kit.protocol.errors import InputError
 
 from .store import RunLog
 
-__all__ = ["load_flows", "load_events", "load_runs", "export_flows", "OUTCOME_ORDER", "FLOW_COLUMNS"]
+__all__ = ["load_flows", "load_events", "load_runs", "export_flows", "flows_from_sql", "OUTCOME_ORDER", "FLOW_COLUMNS",
+           "SNAPSHOT_FORMAT"]
 
 #: Display and category order of outcomes.
 OUTCOME_ORDER: list[str] = [str(o) for o in Outcome]
@@ -34,7 +37,7 @@ FLOW_COLUMNS: list[str] = [
     "slow_downs", "ack_s", "decision_s", "decision_after_s", "decision_before_s", "tokens_s",
     "auth_req_id_hash", "true_outcome", "true_decision_s",
 ]
-_CATEGORIES = ("mode", "client", "group", "persona", "variant", "template")
+_CATEGORIES = ("user", "mode", "client", "group", "persona", "variant", "template", "error", "true_outcome")
 
 
 def _connect(db: str | os.PathLike[str] | RunLog | sqlite3.Connection) -> tuple[sqlite3.Connection, bool]:
@@ -49,18 +52,10 @@ def _connect(db: str | os.PathLike[str] | RunLog | sqlite3.Connection) -> tuple[
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True), True
 
 
-def _select(conn: sqlite3.Connection, table: str, columns: Sequence[str], run_id: int | Sequence[int] | None):
-    sql = f"SELECT {', '.join(columns)} FROM {table}"
-    args: list[Any] = []
-    if run_id is not None:
-        ids = [run_id] if isinstance(run_id, (int, np.integer)) else list(run_id)
-        sql += f" WHERE run_id IN ({', '.join('?' * len(ids))})"
-        args = [int(i) for i in ids]
-    cur = conn.execute(sql, args)
-    rows = cur.fetchall()
-    # Column-wise construction: much faster than pd.read_sql for a million rows.
-    cols = list(zip(*rows)) if rows else [()] * len(columns)
-    return {c: v for c, v in zip(columns, cols)}
+def _run_filter(run_id: int | Sequence[int] | None) -> list[int] | None:
+    if run_id is None:
+        return None
+    return [int(run_id)] if isinstance(run_id, (int, np.integer)) else [int(i) for i in run_id]
 
 
 def _utc(values: Any) -> pd.Series:
@@ -68,56 +63,109 @@ def _utc(values: Any) -> pd.Series:
     return pd.Series(pd.to_datetime(arr * 1e9, unit="ns", utc=True))
 
 
-def _num(values: Any) -> np.ndarray:
-    return np.array(values, dtype="float64")  # None -> nan
+_TABLE_COLS = [
+    "run_id", "flow_id", "seq", "user", "grp", "persona", "client_id", "mode", "template", "variant",
+    "outcome", "error", "error_description", "started_at", "ended_at", "expires_in", "interval_s",
+    "polls", "slow_downs", "ack_s", "decision_s", "decision_after_s", "decision_before_s", "tokens_s",
+    "auth_req_id_hash", "true_outcome", "true_decision_s",
+]
+_FLOATS = {"started_at", "ended_at", "expires_in", "interval_s", "ack_s", "decision_s", "decision_after_s",
+           "decision_before_s", "tokens_s", "true_decision_s"}
+#: Bump when the flows DataFrame layout changes: older snapshots are then ignored.
+SNAPSHOT_FORMAT = 2
+
+
+def _category(values: Any, categories: Sequence[str] | None = None) -> pd.Categorical:
+    return pd.Categorical(np.array(values, dtype=object), categories=categories)
+
+
+def flows_from_sql(conn: sqlite3.Connection, run_ids: list[int] | None) -> pd.DataFrame:
+    """The flows DataFrame built row by row from the ``flow`` table (the source of truth)."""
+    sql = f"SELECT {', '.join(_TABLE_COLS)} FROM flow"
+    args: list[Any] = []
+    if run_ids is not None:
+        sql += f" WHERE run_id IN ({', '.join('?' * len(run_ids))})"
+        args = list(run_ids)
+    rows = conn.execute(sql + " ORDER BY run_id, seq", args).fetchall()
+    cols = list(zip(*rows)) if rows else [()] * len(_TABLE_COLS)
+    data: dict[str, Any] = {}
+    for col, vals in zip(_TABLE_COLS, cols):
+        name = _RENAME.get(col, col)
+        if col in ("run_id", "flow_id", "seq"):
+            data[name] = np.array(vals, dtype="int64")
+        elif col in ("polls", "slow_downs"):
+            data[name] = pd.array(np.array(vals, dtype="float64"), dtype="Int64")  # None -> NaN -> NA
+        elif col in ("started_at", "ended_at"):
+            data[name] = _utc(np.array(vals, dtype="float64")).array
+        elif col in _FLOATS:
+            data[name] = np.array(vals, dtype="float64")  # None -> NaN
+        elif col == "outcome":
+            data[name] = _category(vals, OUTCOME_ORDER)
+        elif name in _CATEGORIES:
+            data[name] = _category(vals)
+        else:
+            data[name] = pd.array(np.array(vals, dtype=object), dtype="string[pyarrow]")
+    return pd.DataFrame(data, columns=FLOW_COLUMNS)
+
+
+def _snapshots(conn: sqlite3.Connection, run_ids: list[int] | None) -> dict[int, bytes]:
+    """Valid columnar snapshots: right format and the same flow count as the table."""
+    try:
+        rows = conn.execute(
+            "SELECT s.run_id, s.flows, s.format, (SELECT COUNT(*) FROM flow f WHERE f.run_id = s.run_id)"
+            " FROM flow_snapshot s"
+        ).fetchall()
+    except sqlite3.OperationalError:  # a log written before snapshots existed
+        return {}
+    out = {}
+    for rid, n, fmt, count in rows:
+        if fmt == SNAPSHOT_FORMAT and n == count and (run_ids is None or rid in run_ids):
+            out[rid] = conn.execute("SELECT data FROM flow_snapshot WHERE run_id = ?", (rid,)).fetchone()[0]
+    return out
 
 
 def load_flows(
     db: str | os.PathLike[str] | RunLog | sqlite3.Connection,
     *,
     run_id: int | Sequence[int] | None = None,
+    snapshot: bool = True,
 ) -> pd.DataFrame:
     """Every flow of the log (or of ``run_id``) as a typed DataFrame, one row per flow.
 
     Args:
         db: a run log path, an open :class:`RunLog`, or a sqlite3 connection.
         run_id: one run id or several; all runs when omitted.
+        snapshot: read closed runs from their columnar snapshot when it is current (fast);
+            False always reads the flow table row by row.
 
     Returns:
         Columns :data:`FLOW_COLUMNS`, ordered by run and sequence.
     """
+    import io
+
     conn, own = _connect(db)
+    ids = _run_filter(run_id)
     try:
-        table_cols = [
-            "run_id", "flow_id", "seq", "user", "grp", "persona", "client_id", "mode", "template", "variant",
-            "outcome", "error", "error_description", "started_at", "ended_at", "expires_in", "interval_s",
-            "polls", "slow_downs", "ack_s", "decision_s", "decision_after_s", "decision_before_s", "tokens_s",
-            "auth_req_id_hash", "true_outcome", "true_decision_s",
-        ]
-        raw = _select(conn, "flow", table_cols, run_id)
+        blobs = _snapshots(conn, ids) if snapshot else {}
+        if ids is None:
+            wanted = [r[0] for r in conn.execute("SELECT DISTINCT run_id FROM flow ORDER BY run_id")]
+        else:
+            wanted = sorted(set(ids))
+        rest = [rid for rid in wanted if rid not in blobs]
+        parts = [pd.read_parquet(io.BytesIO(blobs[rid]), engine="pyarrow") for rid in wanted if rid in blobs]
+        if rest or not parts:
+            parts.append(flows_from_sql(conn, rest if (ids is not None or blobs) else None))
     finally:
         if own:
             conn.close()
-    data: dict[str, Any] = {}
-    for col in table_cols:
-        name = _RENAME.get(col, col)
-        vals = raw[col]
-        if col in ("run_id", "flow_id", "seq"):
-            data[name] = np.array(vals, dtype="int64")
-        elif col in ("polls", "slow_downs"):
-            data[name] = pd.array(list(vals), dtype="Int64")
-        elif col in ("started_at", "ended_at"):
-            data[name] = _utc(vals).array
-        elif col in ("expires_in", "interval_s", "ack_s", "decision_s", "decision_after_s", "decision_before_s",
-                     "tokens_s", "true_decision_s"):
-            data[name] = _num(vals)
-        elif col == "outcome":
-            data[name] = pd.Categorical(list(vals), categories=OUTCOME_ORDER)
-        elif name in _CATEGORIES:
-            data[name] = pd.Categorical(list(vals))
-        else:
-            data[name] = pd.array(list(vals), dtype="object")
-    df = pd.DataFrame(data, columns=FLOW_COLUMNS)
+    if len(parts) == 1:
+        return parts[0]
+    df = pd.concat(parts, ignore_index=True)
+    # concat turns categoricals with different categories into objects: restore them.
+    df["outcome"] = pd.Categorical(df["outcome"].astype(object), categories=OUTCOME_ORDER)
+    for col in _CATEGORIES:
+        if not isinstance(df[col].dtype, pd.CategoricalDtype):
+            df[col] = pd.Categorical(df[col].astype(object))
     return df.sort_values(["run_id", "seq"], kind="stable").reset_index(drop=True)
 
 
@@ -138,10 +186,10 @@ def load_events(
     """
     conn, own = _connect(db)
     where, args = [], []
-    if run_id is not None:
-        ids = [run_id] if isinstance(run_id, (int, np.integer)) else list(run_id)
+    ids = _run_filter(run_id)
+    if ids is not None:
         where.append(f"e.run_id IN ({', '.join('?' * len(ids))})")
-        args += [int(i) for i in ids]
+        args += ids
     if flow_ids is not None:
         fids = [int(f) for f in flow_ids]
         where.append(f"e.flow_id IN ({', '.join('?' * len(fids))})" if fids else "0")

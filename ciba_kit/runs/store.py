@@ -91,6 +91,12 @@ CREATE TABLE IF NOT EXISTS event (
     PRIMARY KEY (flow_id, idx)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS event_run ON event(run_id);
+CREATE TABLE IF NOT EXISTS flow_snapshot (
+    run_id   INTEGER PRIMARY KEY REFERENCES run(run_id),
+    flows    INTEGER NOT NULL,
+    format   INTEGER NOT NULL,
+    data     BLOB NOT NULL
+);
 """
 
 #: Columns of ``flow`` a finished flow may set (the rest are fixed at insert time).
@@ -266,13 +272,40 @@ class RunLog:
             self.run_id = int(cur.lastrowid)  # type: ignore[arg-type]
             return self.run_id
 
-    def end_run(self, run_id: int, *, status: str = "finished", ended_at: float | None = None) -> None:
-        """Close a run with ``status`` (``finished`` or ``interrupted``)."""
+    def end_run(
+        self, run_id: int, *, status: str = "finished", ended_at: float | None = None, snapshot: bool = True
+    ) -> None:
+        """Close a run with ``status`` (``finished`` or ``interrupted``).
+
+        Args:
+            snapshot: also store the run's flows as a columnar (Parquet) snapshot, so loading a
+                big closed run into pandas reads one blob instead of a million rows. The flow
+                table stays the source of truth: any later change to the run's flows drops the
+                snapshot, and a snapshot whose flow count disagrees with the table is ignored.
+        """
         with self._lock:
             self._conn.execute(
                 "UPDATE run SET status = ?, ended_at = ? WHERE run_id = ?",
                 (status, time.time() if ended_at is None else ended_at, run_id),
             )
+            if snapshot:
+                self.write_snapshot(run_id)
+
+    def write_snapshot(self, run_id: int) -> int:
+        """Store (or replace) the columnar snapshot of one run's flows; return its flow count."""
+        import io
+
+        from .load import SNAPSHOT_FORMAT, flows_from_sql
+
+        with self._lock:
+            df = flows_from_sql(self._conn, [run_id])
+            buf = io.BytesIO()
+            df.to_parquet(buf, index=False, engine="pyarrow")
+            self._conn.execute(
+                "INSERT OR REPLACE INTO flow_snapshot(run_id, flows, format, data) VALUES (?, ?, ?, ?)",
+                (run_id, len(df), SNAPSHOT_FORMAT, buf.getvalue()),
+            )
+            return len(df)
 
     def mark_dead_runs(self) -> list[int]:
         """Mark ``running`` runs whose writer is gone as ``dead``; return their ids.
@@ -350,6 +383,9 @@ class RunLog:
         assignments = ", ".join(f"{c} = COALESCE(?, {c})" for c in _FINISH_COLUMNS)
         with self._lock, self._tx():
             self._conn.execute(f"UPDATE flow SET {assignments} WHERE flow_id = ?", (*values, flow_id))
+            self._conn.execute(
+                "DELETE FROM flow_snapshot WHERE run_id = (SELECT run_id FROM flow WHERE flow_id = ?)", (flow_id,)
+            )
             if record.events:
                 run_id = self._conn.execute("SELECT run_id FROM flow WHERE flow_id = ?", (flow_id,)).fetchone()[0]
                 self._conn.execute("DELETE FROM event WHERE flow_id = ?", (flow_id,))
@@ -361,10 +397,15 @@ class RunLog:
 
     def set_truth(self, rows: Iterable[tuple[int, str | None, float | None]]) -> None:
         """Attach ground truth ``(flow_id, true_outcome, true_decision_s)`` to finished flows."""
+        rows = list(rows)
         with self._lock, self._tx():
             self._conn.executemany(
                 "UPDATE flow SET true_outcome = ?, true_decision_s = ? WHERE flow_id = ?",
                 [(o, d, fid) for fid, o, d in rows],
+            )
+            self._conn.executemany(
+                "DELETE FROM flow_snapshot WHERE run_id = (SELECT run_id FROM flow WHERE flow_id = ?)",
+                [(fid,) for fid, _, _ in rows[:1]],
             )
 
     def count(self, run_id: int | None = None) -> dict[str, int]:

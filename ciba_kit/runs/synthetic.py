@@ -36,7 +36,7 @@ def synthesize(
     users: int = 1_000,
     duration_s: float = 6 * 3600.0,
     start: float = 1_767_225_600.0,
-    events: bool = True,
+    events: bool | int = True,
     variants: tuple[str, ...] = ("A", "B"),
     chunk: int = 200_000,
 ) -> RunLog:
@@ -50,7 +50,9 @@ def synthesize(
         interval: poll interval in seconds.
         users: distinct users (each keeps one persona).
         duration_s: flows start uniformly over this span after ``start`` (epoch seconds).
-        events: also write the event table (about 5 rows per flow).
+        events: also write the event table (about 5 rows per flow): True for every flow, an
+            integer for the first that many flows only (a million-flow log needs events just
+            for a swimlane's sample; writing five million event rows dominates generation).
         variants: prompt variants assigned round-robin (``variant`` column).
     """
     log = db if isinstance(db, RunLog) else RunLog(db)
@@ -136,7 +138,9 @@ def synthesize(
                 " true_decision_s) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 rows,
             )
-            if events:
+            ev_hi = hi if events is True else min(hi, int(events))
+            if events is not False and ev_hi > lo:
+                sl = slice(lo, ev_hi)
                 conn.executemany(
                     "INSERT INTO event(flow_id, run_id, idx, t, kind, status, error, detail) VALUES (?,?,?,?,?,?,?,?)",
                     _events(flow_ids[sl], run_id, ack[sl], ping[sl], k_seen[sl], interval, rtt[sl], true_at[sl],

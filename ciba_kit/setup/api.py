@@ -204,6 +204,21 @@ class PingFederateAdmin(_Http):
         else:
             self._auth = None
 
+    @classmethod
+    def for_simulator(cls, sim: Any, **kw: Any) -> "PingFederateAdmin":
+        """A client for a running ciba_kit simulator's Admin API (``sim.admin_url``, demo admin credentials).
+
+        Args:
+            sim: a started ``ck.Simulator`` (anything with ``admin_url``).
+            **kw: passed on (``timeout``, ``transport``...).
+        """
+        from .profile import SIMULATOR_ADMIN_PASSWORD, SIMULATOR_ADMIN_USERNAME
+
+        admin_url = getattr(sim, "admin_url", None)
+        if not isinstance(admin_url, str):
+            raise InputError("sim", f"{type(sim).__name__} has no admin_url", "pass a started ck.Simulator")
+        return cls(admin_url, username=SIMULATOR_ADMIN_USERNAME, password=SIMULATOR_ADMIN_PASSWORD, **kw)
+
     def __repr__(self) -> str:
         how = "bearer ***" if "Authorization" in self._headers else (f"basic {self.username}:***" if self._auth
                                                                         else "no auth")
@@ -381,6 +396,24 @@ class PingOneApi(_Http):
         self._token = _secret_text(access_token)
         self._secrets = [s for s in (self._client_secret, self._token) if s]
 
+    @classmethod
+    def for_simulator(cls, sim: Any, **kw: Any) -> "PingOneApi":
+        """A client for a running ciba_kit simulator's PingOne stand-in (``sim.pingone_url``, demo worker).
+
+        Args:
+            sim: a started ``ck.Simulator`` (anything with ``pingone_url``; its
+                ``state.p1.environment_id`` is used when present).
+            **kw: passed on (``timeout``, ``transport``...).
+        """
+        from .profile import SIMULATOR_ENVIRONMENT_ID, SIMULATOR_WORKER_CLIENT_ID, SIMULATOR_WORKER_SECRET
+
+        base = getattr(sim, "pingone_url", None)
+        if not isinstance(base, str):
+            raise InputError("sim", f"{type(sim).__name__} has no pingone_url", "pass a started ck.Simulator")
+        env_id = getattr(getattr(getattr(sim, "state", None), "p1", None), "environment_id", None)
+        return cls(env_id or SIMULATOR_ENVIRONMENT_ID, client_id=SIMULATOR_WORKER_CLIENT_ID,
+                   client_secret=SIMULATOR_WORKER_SECRET, api_base=base, auth_base=base, **kw)
+
     def __repr__(self) -> str:
         return f"PingOneApi(environment_id={self.environment_id!r}, api_base={self.api_base!r}, " \
                f"client_id={self.client_id!r}, secret=***)"
@@ -502,6 +535,38 @@ class PingOneApi(_Http):
     def create_template_content(self, t: PromptTemplate) -> Json:
         """POST a push content."""
         return self.request("POST", f"/templates/{quote(t.template_name, safe='')}/contents", t.to_api())
+
+    def upsert_template_contents(self, templates: PromptTemplate | list[PromptTemplate]) -> list[Json]:
+        """Create or replace push contents: PUT over the content with the same locale and variant, else POST.
+
+        PingOne allows one content per (delivery method, locale, variant) of a template, so
+        "replace the teller's English text" is a PUT to that content's id.
+
+        Args:
+            templates: one content or several (each names its ``template_name``).
+
+        Returns:
+            The stored PingOne documents, in the order given.
+        """
+        items = [templates] if isinstance(templates, PromptTemplate) else list(templates)
+        existing: dict[str, list[Json]] = {}
+        out: list[Json] = []
+        for t in items:
+            if t.template_name not in existing:
+                existing[t.template_name] = self.template_contents(t.template_name)
+            key = (t.delivery_method, t.locale.lower(), (t.variant or "").lower())
+            same = next((c for c in existing[t.template_name]
+                         if (c.get("deliveryMethod"), str(c.get("locale", "")).lower(),
+                             str(c.get("variant") or "").lower()) == key), None)
+            base = f"/templates/{quote(t.template_name, safe='')}/contents"
+            body = {k: v for k, v in t.to_api().items() if k != "id"}
+            if same is not None and same.get("id"):
+                out.append(self.request("PUT", f"{base}/{same['id']}", body))
+            else:
+                doc = self.request("POST", base, body)
+                existing[t.template_name].append(doc)
+                out.append(doc)
+        return out
 
     def find_user(self, username: str) -> Json | None:
         """The user named ``username``, or None."""

@@ -14,23 +14,38 @@ Resolution rules (PingFederate's, where known):
 - the push timeout is the MFA policy's ``mobile.applications[]`` entry for the authenticator's
   ``Application`` (else the first entry): ``pushTimeout {duration, timeUnit}``, clamped to 40-150 s,
   default 40 s;
-- user codes come from the policy's ``userCodePcvRef`` PCV (table ``Users``: ``Username``/``Password``).
+- user codes come from the policy's ``userCodePcvRef`` PCV (table ``Users``: ``Username``/``Password``);
+- the contract fulfillment (``identityHintMapping``) is compiled against the authenticator's
+  contract (:mod:`ciba_kit.simulator.fulfillment`);
+- the authenticator's ``Messages Files`` field (default ``pingone-mfa-messages``; several names may
+  be separated by commas, later ones win) names the language-pack bundles read from
+  ``settings.language_packs_dir``: ``""`` (default) means no directory, so ``$messages`` is empty;
+  ``"demo"`` is the pack shipped in ``ciba_kit/data/language-packs`` (English base + French);
+  anything else is a directory path. A bundle missing from the directory is skipped with a
+  warning in each transaction's ground truth (PingFederate's behaviour there: UNCONFIRMED).
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from joserfc.jwk import KeySet
 
-from ..prompts import PromptTemplate
+from ..prompts import LanguagePack, PromptTemplate
 from ..protocol import jose
+from ..protocol.errors import InputError
+from .fulfillment import Fulfillment, compile_fulfillment
 from .personas import PERSONA_FIELD, Persona, persona_from_json
 from .state import SimulatorState
 
-__all__ = ["ClientConf", "PolicyConf", "UserConf", "Compiled", "compile_state", "PUSH_EXTENSION_FIELD"]
+__all__ = ["ClientConf", "PolicyConf", "UserConf", "Compiled", "compile_state", "PUSH_EXTENSION_FIELD",
+           "DEMO_LANGUAGE_PACKS", "language_packs_dir", "load_language_pack"]
+
+#: The demo language pack shipped with ciba_kit (``settings.language_packs_dir = "demo"``).
+DEMO_LANGUAGE_PACKS = Path(__file__).resolve().parents[1] / "data" / "language-packs"
 
 #: Simulator-only client member that turns on push delivery (PingFederate has no push mode).
 PUSH_EXTENSION_FIELD = "x-cibaKitDeliveryMode"
@@ -53,6 +68,9 @@ class PolicyConf:
     variables: dict[str, str] = field(default_factory=dict)
     push_timeout: float = 40.0
     number_matching: bool = False
+    fulfillment: Fulfillment = field(default_factory=Fulfillment)
+    language_pack: LanguagePack | None = None
+    warnings: list[str] = field(default_factory=list)  # configuration warnings, copied into each truth record
     problem: str | None = None  # a configuration fault that makes requests fail (server_error)
 
 
@@ -166,6 +184,10 @@ def _policy(state: SimulatorState, pid: str) -> PolicyConf:
         pc.problem = f"CIBA authenticator {aid!r} of request policy {pid!r} does not exist"
         return pc
     f = _fields(plugin)
+    pc.fulfillment = compile_fulfillment(doc, plugin)
+    pc.language_pack, pack_warnings = load_language_pack(state.sim.language_packs_dir,
+                                                         f.get("Messages Files") or "pingone-mfa-messages")
+    pc.warnings = [*pc.fulfillment.warnings, *pack_warnings]
     pc.template_name = f.get("PingOne Template Name") or "transaction"
     pc.variant = f.get("PingOne Template Variant") or None
     pc.variables = {r.get("PingOne Template Variable Name", ""): r.get("PingOne Template Variable Value", "")
@@ -182,6 +204,59 @@ def _policy(state: SimulatorState, pid: str) -> PolicyConf:
         nm = (entry.get("push") or {}).get("numberMatching")
         pc.number_matching = bool(nm.get("enabled") if isinstance(nm, dict) else nm)
     return pc
+
+
+def language_packs_dir(setting: str) -> Path | None:
+    """The directory ``settings.language_packs_dir`` names (None: no language packs).
+
+    Raises:
+        InputError: the directory does not exist.
+    """
+    if not setting:
+        return None
+    d = DEMO_LANGUAGE_PACKS if setting == "demo" else Path(setting).expanduser()
+    if not d.is_dir():
+        raise InputError("settings.language_packs_dir", f"not a directory: {d}",
+                         'give PingFederate\'s language-packs folder, "demo" for the shipped pack, or "" for none')
+    return d
+
+
+_PACK_CACHE: dict[tuple[str, str], tuple[tuple[tuple[str, int], ...], LanguagePack]] = {}
+
+
+def load_language_pack(setting: str, messages_files: str) -> tuple[LanguagePack, list[str]]:
+    """The language pack for an authenticator's *Messages Files* value, and warnings.
+
+    Never raises: a missing directory or bundle gives an empty pack and a warning (the phone must
+    still show a prompt). Packs are cached until one of their files changes.
+    """
+    names = [n.strip() for n in messages_files.replace(";", ",").split(",") if n.strip()] or ["pingone-mfa-messages"]
+    try:
+        d = language_packs_dir(setting)
+    except InputError as exc:
+        return LanguagePack(name=names[-1]), [f"language packs: {exc.problem}"]
+    if d is None:
+        return LanguagePack(name=names[-1]), []
+    packs: list[LanguagePack] = []
+    warnings: list[str] = []
+    for name in names:
+        files = sorted(d.glob(f"{name}*.properties"))
+        sig = tuple((f.name, f.stat().st_mtime_ns) for f in files)
+        key = (str(d), name)
+        cached = _PACK_CACHE.get(key)
+        if cached is not None and cached[0] == sig:
+            packs.append(cached[1])
+            continue
+        try:
+            pack = LanguagePack.from_dir(d, name=name)
+        except InputError:
+            warnings.append(f"language packs: no {name}*.properties in {d} (Messages Files {name!r} skipped)")
+            continue
+        _PACK_CACHE[key] = (sig, pack)
+        packs.append(pack)
+    if not packs:
+        return LanguagePack(name=names[-1]), warnings
+    return (packs[0] if len(packs) == 1 else LanguagePack.merge(packs)), warnings
 
 
 def compile_state(state: SimulatorState) -> Compiled:

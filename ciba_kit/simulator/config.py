@@ -7,7 +7,8 @@ Documents use the PingFederate Admin API / PingOne API shapes; every top-level k
 {
   "base": "demo",                        // or "empty": start from nothing
   "settings": {"binding_message_pattern": "^.{1,64}$", "push_timeout_result": "pending",
-               "push_enabled": false},   // SimulatorSettings fields
+               "push_enabled": false, "language_packs_dir": "demo",
+               "overload_503_every_n": 0, "overload_retry_after_s": 2},   // SimulatorSettings fields
   "clients": [{"clientId": "my-app", "name": "My App", "grantTypes": ["CIBA"],
                "clientAuth": {"type": "SECRET", "secret": "s3cret"},
                "cibaDeliveryMode": "POLL", "cibaPollingInterval": 5}],
@@ -37,6 +38,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..protocol.errors import InputError
+from .compiled import language_packs_dir
 from .demo import add_user_to_state, demo_state
 from .personas import persona_from_json
 from .state import SimulatorSettings, SimulatorState
@@ -113,6 +115,11 @@ def apply_config(state: SimulatorState, data: Mapping[str, Any]) -> SimulatorSta
                 raise InputError(f"settings.{k}", f"must be a {type(cur).__name__}", f"current default: {cur!r}")
             if k == "push_timeout_result" and v not in ("access_denied", "pending"):
                 raise InputError("settings.push_timeout_result", f"unknown value {v!r}", 'use "access_denied" or "pending"')
+            if k == "language_packs_dir":
+                language_packs_dir(v)  # fail at load time, naming the setting, rather than on a phone
+            if k in ("overload_503_every_n", "overload_retry_after_s") and (not isinstance(v, int) or v < 0):
+                raise InputError(f"settings.{k}", f"must be a whole number >= 0, got {v!r}",
+                                 "use 0 to turn the overload drill off, e.g. 3 for every third token request")
             setattr(state.sim, k, v)
         for doc in _items(data, "clients", "clientId"):
             auth = doc.get("clientAuth") or {}

@@ -18,6 +18,13 @@ Ground truth: each transaction has a :class:`TruthRecord` with wall and clock-mo
 their transactions (bounded ring of ``settings.truth_limit``); transactions are dropped
 ``settings.retention_s`` clock seconds (default 600) after they expire.
 
+Number matching (the MFA policy's ``push.numberMatching.enabled``): each prompt carries a seeded
+``number_challenge`` of three distinct numbers 1-99; the right one is in the ground truth
+(``number_expected``) and ``Devices.expected_number`` (what the consumption device would show).
+Approving needs ``number=``; a wrong number denies (PingOne: FAILED); personas that approve pick the
+right one. The numbers are drawn after the persona, so switching number matching on does not
+change a seed's outcomes or latencies.
+
 Locking: one ``threading.Lock`` guards all engine state; the event loop thread (HTTP handlers,
 timers) and any user thread (device API from a notebook) take it briefly.
 """
@@ -129,6 +136,11 @@ class TruthRecord:
     slow_downs: int = 0
     ping_status: str | None = None       # HTTP status of the notification POST, or the failure
     expired_at: Stamp | None = None
+    contract_attributes: dict[str, Any] | None = None  # what the authenticator received (its contract only)
+    warnings: list[str] | None = None    # what the simulator could not do as configured (e.g. OGNL sources)
+    number_challenge: list[int] | None = None  # number matching: the three numbers on the phone
+    number_expected: int | None = None   # ... the right one (what the other screen shows)
+    number_picked: int | None = None     # ... the one the user tapped (None: no pick, e.g. a denial)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dict (stamps as ``{"wall", "mono"}``)."""
@@ -157,6 +169,7 @@ class PendingPrompt:
     status: str = PUSH_CONFIRMATION_REQUIRED
     manual: bool = True
     reason: str = ""
+    number_challenge: list[int] | None = None  # number matching on: pick one (approve(id, number=N))
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -168,7 +181,7 @@ class Transaction:
     __slots__ = ("auth_req_id", "client", "user", "scopes", "acr", "binding_message", "notification_token",
                  "mode", "received", "expires_at", "interval", "last_poll", "planned", "planned_at",
                  "push_deadline", "status", "decided_at", "redeemed", "prompt", "truth", "device_id",
-                 "notified", "denial_reported", "render_args")
+                 "notified", "denial_reported", "render_args", "number_challenge", "number_expected")
 
     def __init__(self, **kw: Any) -> None:
         for k in self.__slots__:
@@ -275,8 +288,14 @@ class Engine:
     # ----------------------------------------------------------------- transactions
     def create(self, *, client: ClientConf, user: UserConf, scopes: list[str], acr: str | None,
                binding_message: str | None, notification_token: str | None, expires_in: int,
-               templates: dict[str, list[PromptTemplate]], default_language: str) -> Transaction:
-        """Register a new CIBA request, send the (simulated) push and plan the user's answer."""
+               templates: dict[str, list[PromptTemplate]], default_language: str,
+               contract_attributes: dict[str, Any] | None = None,
+               warnings: list[str] | None = None) -> Transaction:
+        """Register a new CIBA request, send the (simulated) push and plan the user's answer.
+
+        ``contract_attributes`` are what the request policy's contract fulfillment gave the
+        authenticator (``subject`` + its extended contract); ``warnings`` go to the ground truth.
+        """
         now = self.stamp()
         auth_req_id = secrets.token_urlsafe(32)
         policy = client.policy
@@ -296,17 +315,25 @@ class Engine:
             planned, latency = "manual", None
         else:
             planned, latency = user.persona.decide(rng)
+        challenge: list[int] | None = None
+        expected: int | None = None
+        if policy.number_matching and user.paired:
+            # Drawn after the persona so number matching does not change a seed's outcomes.
+            challenge = rng.sample(range(1, 100), 3)
+            expected = challenge[rng.randrange(3)]
+        if contract_attributes is None:
+            contract_attributes = {"subject": user.username}
         # Rendered on first look (device API, widget): a pure function of these request-time inputs,
         # so deferring it changes nothing but the cost of requests nobody looks at.
         render_args = (client, user, scopes, binding_message, templates, default_language, device_id,
-                       planned == "manual")
+                       planned == "manual", contract_attributes, challenge)
         tx = Transaction(
             auth_req_id=auth_req_id, client=client, user=user, scopes=scopes, acr=acr,
             binding_message=binding_message, notification_token=notification_token, mode=client.mode,
             received=now, expires_at=now.mono + expires_in, interval=client.interval, last_poll=None,
             planned=planned, push_deadline=push_deadline, status=PUSH_CONFIRMATION_REQUIRED, decided_at=None,
             redeemed=False, prompt=None, device_id=device_id, notified=False, denial_reported=False,
-            render_args=render_args)
+            render_args=render_args, number_challenge=challenge, number_expected=expected)
         if planned in ("approve", "deny"):
             tx.planned_at = now.mono + latency  # type: ignore[operator]
         elif planned == "no_device":
@@ -317,7 +344,9 @@ class Engine:
             auth_req_id_hash=auth_req_id_hash(auth_req_id), client_id=client.id, user=user.username,
             mode=client.mode, seq=seq, device_id=device_id, expires_in=expires_in, interval=client.interval,
             binding_message=binding_message, received=now, pushed=now if user.paired else None,
-            planned=planned, planned_latency_s=latency if planned in ("approve", "deny") else None)
+            planned=planned, planned_latency_s=latency if planned in ("approve", "deny") else None,
+            contract_attributes=contract_attributes, warnings=warnings or None, number_challenge=challenge,
+            number_expected=expected)
         tx.truth = truth
         with self.lock:
             self.txs[auth_req_id] = tx
@@ -345,7 +374,7 @@ class Engine:
 
     def _render(self, client: ClientConf, user: UserConf, scopes: list[str], binding_message: str | None,
                 templates: dict[str, list[PromptTemplate]], default_language: str, device_id: str,
-                manual: bool) -> PendingPrompt:
+                manual: bool, contract_attributes: dict[str, Any], challenge: list[int] | None) -> PendingPrompt:
         policy = client.policy
         assert policy is not None
         descr = self.settings.scopes
@@ -353,7 +382,7 @@ class Engine:
                             scopes=[ScopeInfo(s, descr.get(s, "")) for s in scopes],
                             binding_message=binding_message, locale=None, user_locale=user.locale,
                             user_attributes={"username": user.username, "email": user.doc.get("email", "")},
-                            contract_attributes={"subject": user.username})
+                            contract_attributes=dict(contract_attributes))
         contents = templates.get(policy.template_name) or []
         name = policy.template_name
         if not contents:
@@ -363,20 +392,23 @@ class Engine:
             try:
                 pv: PromptPreview = render_prompt(contents, ctx, template_name=name, variant=policy.variant,
                                                   variables=policy.variables or None,
-                                                  default_language=default_language, lint=False)
+                                                  default_language=default_language,
+                                                  language_pack=policy.language_pack, lint=False)
             except TypeError:  # a render_prompt without the lint switch
                 pv = render_prompt(contents, ctx, template_name=name, variant=policy.variant,
                                    variables=policy.variables or None, default_language=default_language)
             return PendingPrompt(id=device_id, user=user.username, title=pv.title, body=pv.body,
                                  category=str(pv.category), binding_message=binding_message, client_id=client.id,
                                  client_name=client.name, locale=pv.locale, variant=pv.variant,
-                                 template_name=pv.template_name, manual=manual, reason=pv.reason)
+                                 template_name=pv.template_name, manual=manual, reason=pv.reason,
+                                 number_challenge=list(challenge) if challenge else None)
         except Exception as exc:  # noqa: BLE001 - a broken template shows on the phone, not as a 500
             return PendingPrompt(id=device_id, user=user.username, title=client.name,
                                  body=f"(prompt could not be rendered: {exc})", category="BANNER_BUTTONS",
                                  binding_message=binding_message, client_id=client.id, client_name=client.name,
                                  locale=default_language, variant=policy.variant, template_name=name,
-                                 manual=manual, reason=f"render error: {exc}")
+                                 manual=manual, reason=f"render error: {exc}",
+                                 number_challenge=list(challenge) if challenge else None)
 
     def _sweep(self, now: float) -> None:
         heap = self._drop_heap
@@ -432,6 +464,8 @@ class Engine:
             tx.status = PUSH_CONFIRMATION_TIMED_OUT
         tx.decided_at = at
         t = tx.truth
+        if decision == "approve" and tx.number_expected is not None and t.number_picked is None:
+            t.number_picked = tx.number_expected  # a persona (or an automation hook) taps the right one
         t.decision = decision if tx.planned != "no_device" else "no_device"
         t.device_status = tx.status
         t.decided = self._stamp_at(tx, at)
@@ -451,20 +485,45 @@ class Engine:
         return self.txs.get(auth_req_id)
 
     # ----------------------------------------------------------------- manual decisions
-    def decide_manually(self, id_or_user: str, approve: bool) -> PendingPrompt:
-        """Approve or deny a pending prompt by its id, or the oldest pending prompt of a user."""
+    def _find_pending(self, id_or_user: str) -> Transaction:
+        """A pending prompt's transaction by prompt id, else the user's oldest (lock held, settled)."""
+        tx = self.pending.get(id_or_user)
+        if tx is None:
+            mine = [t for t in self.pending.values() if t.user.username == id_or_user]
+            if not mine:
+                raise InputError("id_or_user", f"no pending prompt with id or for user {id_or_user!r}",
+                                 "call sim.devices.pending() to see the prompts waiting for an answer")
+            tx = min(mine, key=lambda t: t.received.mono)
+        return tx
+
+    def decide_manually(self, id_or_user: str, approve: bool, *, number: int | None = None,
+                        auto_number: bool = False) -> PendingPrompt:
+        """Approve or deny a pending prompt by its id, or the oldest pending prompt of a user.
+
+        With number matching on, approving needs ``number`` (one of the prompt's
+        ``number_challenge``); a wrong number denies (PingOne: FAILED). ``auto_number`` picks the
+        right one (automation hooks). Without number matching, ``number`` is ignored.
+
+        Raises:
+            InputError: no such pending prompt; number matching on and no (or a non-integer) number.
+        """
         now = self.clock.monotonic()
         with self.lock:
             for t in list(self.pending.values()):
                 self._settle(t, now)
-            tx = self.pending.get(id_or_user)
-            if tx is None:
-                mine = [t for t in self.pending.values() if t.user.username == id_or_user]
-                if not mine:
-                    raise InputError("id_or_user", f"no pending prompt with id or for user {id_or_user!r}",
-                                     "call sim.devices.pending() to see the prompts waiting for an answer")
-                tx = min(mine, key=lambda t: t.received.mono)
-            self._decide(tx, "approve" if approve else "deny", now)
+            tx = self._find_pending(id_or_user)
+            decision = "approve" if approve else "deny"
+            if approve and tx.number_expected is not None:
+                if auto_number:
+                    number = tx.number_expected
+                if number is None or isinstance(number, bool) or not isinstance(number, int):
+                    raise InputError("number", f"this prompt uses number matching; got {number!r}",
+                                     f"approve with one of {tx.number_challenge}, e.g. "
+                                     f"sim.devices.approve({tx.device_id!r}, number=N)")
+                tx.truth.number_picked = number
+                if number != tx.number_expected:
+                    decision = "deny"  # PingOne fails the authentication on a wrong pick
+            self._decide(tx, decision, now)
             prompt = self.prompt_of(tx)
         if tx.mode in ("ping", "push") and self.loop is not None:
             try:
@@ -472,6 +531,15 @@ class Engine:
             except RuntimeError:  # loop closed: the simulator is stopping
                 pass
         return prompt
+
+    def expected_number(self, id_or_user: str) -> int | None:
+        """The right number of a pending prompt (number matching), None when it is off."""
+        now = self.clock.monotonic()
+        with self.lock:
+            for t in list(self.pending.values()):
+                self._settle(t, now)
+            tx = self._find_pending(id_or_user)
+            return tx.number_expected
 
     def pending_prompts(self, user: str | None = None) -> list[PendingPrompt]:
         now = self.clock.monotonic()
@@ -669,9 +737,27 @@ class Devices:
         """Prompts waiting for an answer, oldest first (optionally one user's)."""
         return self._engine.pending_prompts(user)
 
-    def approve(self, id_or_user: str) -> PendingPrompt:
-        """Tap Approve on a prompt (by prompt id, or the user's oldest pending prompt)."""
-        return self._engine.decide_manually(id_or_user, True)
+    def approve(self, id_or_user: str, *, number: int | None = None) -> PendingPrompt:
+        """Tap Approve on a prompt (by prompt id, or the user's oldest pending prompt).
+
+        Args:
+            id_or_user: the prompt's ``id``, or a username (their oldest pending prompt).
+            number: with number matching on (MFA policy ``push.numberMatching.enabled``), the
+                number tapped among the prompt's ``number_challenge``; a wrong one denies.
+                Ignored when number matching is off.
+
+        Raises:
+            InputError: no such prompt, or number matching on and ``number`` missing.
+        """
+        return self._engine.decide_manually(id_or_user, True, number=number)
+
+    def expected_number(self, id_or_user: str) -> int | None:
+        """The number the user must pick (what the consumption device shows), or None without number matching.
+
+        Raises:
+            InputError: no such pending prompt.
+        """
+        return self._engine.expected_number(id_or_user)
 
     def deny(self, id_or_user: str) -> PendingPrompt:
         """Tap Deny on a prompt (by prompt id, or the user's oldest pending prompt)."""

@@ -32,6 +32,18 @@ User codes: checked only when the client has ``cibaUserCodeSupported`` and its r
 User Code PCV; a user with a code in the PCV must send it; a code sent for a user without one is
 ``invalid_user_code``; clients without user-code support have ``user_code`` ignored.
 
+Contract fulfillment (:mod:`ciba_kit.simulator.fulfillment`): after the hint is resolved, the
+request policy's ``identityHintMapping`` is evaluated; its ``subject`` names the PingOne user the
+push goes to (the hint's subject when the policy maps none), ``USER_CODE_USER_NAME`` the PCV user,
+and ``subject`` + the authenticator's extended contract become the prompt's ``$attributes``.
+
+Overload drill (``settings.overload_503_every_n`` = N > 0): every N-th token request gets HTTP 503
+``temporarily_unavailable`` with ``Retry-After: settings.overload_retry_after_s`` before anything
+else is checked; ``/sim/health`` counts them (``overload_rejections``).
+
+Device twins: ``POST /sim/devices/{id|user}/approve?number=N`` (or JSON ``{"number": N}``) for
+number matching; ``/sim/ciba/{auth_req_id}/allow`` taps the right number itself.
+
 ``slow_down``: a poll arriving less than ``interval`` clock seconds (minus a 10 % tolerance for
 network jitter) after the previous poll's arrival; the interval of that request then grows by 5 s.
 The first poll is never throttled.
@@ -64,6 +76,7 @@ from ..protocol.rules import (
 from .clientauth import authenticate_client
 from .compiled import ClientConf, Compiled, PolicyConf, compile_state
 from .engine import COMPLETED, FAILED, PUSH_CONFIRMATION_TIMED_OUT, _denial_text
+from .fulfillment import RequestFacts
 
 if TYPE_CHECKING:
     from .server import Simulator
@@ -79,6 +92,8 @@ DISCOVERY_PATH = "/.well-known/openid-configuration"
 _STATUS = {"invalid_client": 401, "server_error": 500, "temporarily_unavailable": 503}
 _JSON_HEADERS = [(b"content-type", b"application/json"), (b"cache-control", b"no-store"), (b"pragma", b"no-cache")]
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True).encode
+_OVERLOADED = {"error": "temporarily_unavailable",
+               "error_description": "the server is overloaded (simulator overload drill); retry after Retry-After seconds"}
 
 
 class _TooLarge(Exception):
@@ -114,6 +129,8 @@ class Runtime:
         self.audiences = (self.issuer, self.issuer + "/", self.token_url, self.bc_url)
         self._compiled: Compiled | None = None
         self._discovery: tuple[int, bytes] | None = None
+        self.token_requests = 0        # counted only while the overload drill is on
+        self.overload_rejections = 0   # token requests answered 503 by the drill
         self.app = self._build_starlette()
 
     # ----------------------------------------------------------------- configuration
@@ -195,6 +212,15 @@ class Runtime:
         except _Disconnected:
             return
         extra: list[tuple[bytes, bytes]] = []
+        if path == TOKEN_PATH:
+            every = self.state.sim.overload_503_every_n
+            if every > 0:
+                self.token_requests += 1
+                if self.token_requests % every == 0:
+                    self.overload_rejections += 1
+                    await self._send(send, 503, _OVERLOADED, [
+                        (b"retry-after", str(self.state.sim.overload_retry_after_s).encode())])
+                    return
         try:
             if ctype is None or not ctype.split(b";", 1)[0].strip().lower() == b"application/x-www-form-urlencoded":
                 raise InvalidRequest("the body must be application/x-www-form-urlencoded")
@@ -206,7 +232,8 @@ class Runtime:
             if path == TOKEN_PATH:
                 status, out = 200, self.token(form, auth)
             else:
-                status, out = 200, self.backchannel(form, auth)
+                peer = scope.get("client")
+                status, out = 200, self.backchannel(form, auth, peer[0] if peer else None)
         except OAuthError as err:
             status = _STATUS.get(err.error, 400)
             if getattr(err, "www_basic", False):
@@ -255,7 +282,7 @@ class Runtime:
                                    skew=self.state.sim.clock_skew_s, remember_jti=self.engine.remember_jti)
 
     # ----------------------------------------------------------------- backchannel endpoint
-    def backchannel(self, form: dict[str, str], authz: str | None) -> dict[str, Any]:
+    def backchannel(self, form: dict[str, str], authz: str | None, client_ip: str | None = None) -> dict[str, Any]:
         """Validate a backchannel authentication request; return the acknowledgement."""
         conf = self.compiled()
         settings = self.state.sim
@@ -289,13 +316,21 @@ class Runtime:
                                          required=client.mode in ("ping", "push"))
         acr_values = params.get("acr_values")
         acr = acr_values.split()[0] if acr_values and acr_values.split() else None
-        username = self._resolve_hint(hint_name, hint, client, policy)
+        hint_sub, hint_claims = self._resolve_hint(hint_name, hint, client, policy)
+        # The request policy's contract fulfillment: subject (the PingOne user the authenticator
+        # pushes to), the authenticator's extended contract, USER_CODE_USER_NAME for the PCV.
+        values, warnings = policy.fulfillment.evaluate(RequestFacts(
+            params=params, hint_name=hint_name, hint_subject=hint_sub, hint_claims=hint_claims,
+            client_id=client.id, client_ip=client_ip, scopes=scopes))
+        subject = values.get("subject")
+        username = subject if isinstance(subject, str) and subject else hint_sub
         user = conf.users.get(username)
         if user is None:
             raise UnknownUserId("the hint does not identify a known user")
         if client.user_code and policy.user_codes is not None:
             code = params.get("user_code")
-            expected = policy.user_codes.get(username)
+            code_user = values.get("USER_CODE_USER_NAME")
+            expected = policy.user_codes.get(code_user if isinstance(code_user, str) and code_user else username)
             if expected:
                 if not code:
                     raise MissingUserCode("this user must send a user_code")
@@ -304,9 +339,13 @@ class Runtime:
             elif code:
                 raise InvalidUserCode("no user code is registered for this user")
         expires_in = requested or policy.lifetime
+        if policy.warnings:
+            warnings = [*policy.warnings, *warnings] if warnings else list(policy.warnings)
         tx = self.engine.create(client=client, user=user, scopes=scopes, acr=acr, binding_message=binding,
                                 notification_token=token, expires_in=expires_in, templates=conf.templates,
-                                default_language=conf.default_language)
+                                default_language=conf.default_language,
+                                contract_attributes=policy.fulfillment.for_authenticator(values),
+                                warnings=warnings)
         ack: dict[str, Any] = {"auth_req_id": tx.auth_req_id, "expires_in": expires_in}
         if client.mode != "push":
             ack["interval"] = client.interval
@@ -376,11 +415,13 @@ class Runtime:
                 params[name] = v
         return params
 
-    def _resolve_hint(self, name: str, value: str, client: ClientConf, policy: PolicyConf) -> str:
+    def _resolve_hint(self, name: str, value: str, client: ClientConf,
+                      policy: PolicyConf) -> tuple[str, dict[str, Any] | None]:
+        """The hint's subject and, for a hint token, its claims (for claim-path contract attributes)."""
         if name == "login_hint":
             if policy.require_token_hint:
                 raise InvalidRequest("the request policy requires id_token_hint or login_hint_token")
-            return value
+            return value, None
         try:
             header, claims = jose.decode_unverified(value)
         except jose.JwtError:
@@ -415,7 +456,7 @@ class Runtime:
         sub = claims.get("sub")
         if not isinstance(sub, str) or not sub:
             raise InvalidRequest(f"{name} has no sub")
-        return sub
+        return sub, claims
 
     # ----------------------------------------------------------------- token endpoint
     def token(self, form: dict[str, str], authz: str | None) -> dict[str, Any]:
@@ -524,9 +565,25 @@ class Runtime:
             action = request.path_params["action"]
             if action not in ("approve", "deny"):
                 return JSONResponse({"error": "not_found", "message": "action must be approve or deny"}, 404)
+            # Number matching: ?number=N or a JSON body {"number": N}.
+            raw: Any = request.query_params.get("number")
+            if raw is None and request.headers.get("content-type", "").startswith("application/json"):
+                try:
+                    doc = json.loads(await request.body() or b"{}")
+                except ValueError:
+                    return JSONResponse({"error": "invalid_request", "message": "the body is not JSON"}, 400)
+                raw = doc.get("number") if isinstance(doc, dict) else None
+            number: int | None = None
+            if raw is not None:
+                try:
+                    number = int(raw)
+                except (TypeError, ValueError):
+                    return JSONResponse({"error": "invalid_request", "message": "number must be an integer"}, 400)
             try:
-                p = engine.decide_manually(ident, action == "approve")
+                p = engine.decide_manually(ident, action == "approve", number=number)
             except InputError as exc:
+                if exc.field == "number":
+                    return JSONResponse({"error": "invalid_request", "message": str(exc)}, 400)
                 return JSONResponse({"error": "not_found", "message": str(exc)}, 404)
             return JSONResponse(p.to_dict())
 
@@ -563,13 +620,14 @@ class Runtime:
             if tx is None or action not in ("allow", "deny", "approve"):
                 return JSONResponse({"error": "not_found"}, 404)
             try:
-                engine.decide_manually(tx.device_id, action != "deny")
+                engine.decide_manually(tx.device_id, action != "deny", auto_number=True)
             except InputError as exc:
                 return JSONResponse({"error": "conflict", "message": str(exc)}, 409)
             return JSONResponse({"ok": True})
 
         async def sim_health(request: Request) -> Response:
-            return JSONResponse({"ok": True, "issuer": self.issuer, "config_version": self.state.version})
+            return JSONResponse({"ok": True, "issuer": self.issuer, "config_version": self.state.version,
+                                 "overload_rejections": self.overload_rejections})
 
         routes: list[Any] = [
             Route(DISCOVERY_PATH, discovery, methods=["GET"]),

@@ -92,6 +92,14 @@ class SimulatorSettings:
         ping_timeout_s: real seconds the notification POST may take.
         max_body_bytes: larger request bodies get HTTP 413.
         clock_skew_s: leeway for exp/iat/nbf checks of client JWTs.
+        language_packs_dir: where the authenticator's *Messages Files* bundles are read
+            (PingFederate's ``conf/language-packs``): ``""`` none (``$messages`` is empty),
+            ``"demo"`` the pack shipped with ciba_kit (English + French), else a directory path.
+        overload_503_every_n: overload drill: every N-th token-endpoint request (counted per
+            simulator, before client authentication, as a saturated front end would) gets HTTP 503
+            ``{"error": "temporarily_unavailable"}`` with ``Retry-After``; 0 (default) turns it off,
+            1 refuses every token request.
+        overload_retry_after_s: the ``Retry-After`` seconds of those 503 answers.
     """
 
     binding_message_pattern: str = r"^[a-zA-Z0-9-._+/!?#]{1,20}$"
@@ -105,6 +113,9 @@ class SimulatorSettings:
     ping_timeout_s: float = 5.0
     max_body_bytes: int = 65_536
     clock_skew_s: float = 60.0
+    language_packs_dir: str = ""
+    overload_503_every_n: int = 0
+    overload_retry_after_s: int = 2
 
 
 @dataclass

@@ -141,17 +141,26 @@ print(studio.preview.body)
 # %% [markdown]
 # ## 6. A real CIBA round trip: the simulated phone shows exactly the preview
 #
-# Give the embedded simulator the teller contents (PingOne API shape) and name the demo client
-# *TrustNow Banking*, send a CIBA request for `frank` (who waits for a manual decision), and
-# compare what his phone shows with the preview of section 1.
+# Configure the embedded simulator the way you would configure Ping: the teller contents go to
+# PingOne's `/environments/{envId}/templates/transaction/contents` (replacing the English and
+# French contents of the same locale, adding German and Spanish), and the PingFederate Admin API
+# renames the demo client *TrustNow Banking*. Then send a CIBA request for `frank` (who waits
+# for a manual decision) and compare what his phone shows with the preview of section 1.
 
 # %%
 clock = ck.ScaledClock(20)
 sim = ck.Simulator.start(seed=0, clock=clock)
-with sim.state.lock:
-    sim.state.p1.template_contents["transaction"] = [t.to_api() for t in teller]
-    sim.state.pf.clients["demo-poll"]["name"] = "TrustNow Banking"
-    sim.state.touch()
+pingone = ck.PingOneApi.for_simulator(sim)
+stored = pingone.upsert_template_contents(teller)
+print([(c["locale"], c["title"]) for c in pingone.template_contents("transaction")])
+
+# %%
+admin = ck.PingFederateAdmin.for_simulator(sim)
+demo_poll = admin.find_client("demo-poll")
+demo_poll.name = "TrustNow Banking"
+print(admin.update_client(demo_poll).name)
+
+# %%
 client = ck.CibaClient.discover(sim.issuer, "demo-poll", auth=ck.ClientSecretBasic("demo-poll-secret"), clock=clock)
 req = await client.start(login_hint="frank", binding_message="TX-58213")
 phone = sim.devices.wait_for_prompt("frank")

@@ -74,9 +74,6 @@ def test_template_name_and_variant_select_the_prompt(applied_sim):
         assert c.wait(req).outcome == ck.Outcome.APPROVED
 
 
-@pytest.mark.xfail(reason="simulator runtime (engine._render) passes only {'subject'} as contract attributes, "
-                          "not the request policy's identityHintMapping fulfillment (reported to the lead)",
-                   strict=False)
 def test_contract_attributes_from_the_request_policy_reach_the_prompt(applied_sim):
     applied_sim.add_user("mia", persona=None)
     with client_for(applied_sim) as c:
