@@ -72,7 +72,30 @@ _TABLE_COLS = [
 _FLOATS = {"started_at", "ended_at", "expires_in", "interval_s", "ack_s", "decision_s", "decision_after_s",
            "decision_before_s", "tokens_s", "true_decision_s"}
 #: Bump when the flows DataFrame layout changes: older snapshots are then ignored.
-SNAPSHOT_FORMAT = 2
+SNAPSHOT_FORMAT = 3
+
+
+def snapshot_bytes(df: pd.DataFrame) -> bytes:
+    """A flows DataFrame as an uncompressed Arrow IPC stream (the ``flow_snapshot`` blob).
+
+    Uncompressed on purpose: reading it back is nearly a memory copy (a million flows load in
+    about 0.3 s, against about 2 s for Parquet), at about 160 bytes a flow.
+    """
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def _from_snapshot(blob: bytes) -> pd.DataFrame:
+    import pyarrow as pa
+
+    # Map Arrow strings straight to pyarrow-backed pandas strings (no Python objects per value).
+    mapping = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow")}
+    return pa.ipc.open_stream(blob).read_all().to_pandas(types_mapper=mapping.get)
 
 
 def _category(values: Any, categories: Sequence[str] | None = None) -> pd.Categorical:
@@ -141,8 +164,6 @@ def load_flows(
     Returns:
         Columns :data:`FLOW_COLUMNS`, ordered by run and sequence.
     """
-    import io
-
     conn, own = _connect(db)
     ids = _run_filter(run_id)
     try:
@@ -152,7 +173,7 @@ def load_flows(
         else:
             wanted = sorted(set(ids))
         rest = [rid for rid in wanted if rid not in blobs]
-        parts = [pd.read_parquet(io.BytesIO(blobs[rid]), engine="pyarrow") for rid in wanted if rid in blobs]
+        parts = [_from_snapshot(blobs[rid]) for rid in wanted if rid in blobs]
         if rest or not parts:
             parts.append(flows_from_sql(conn, rest if (ids is not None or blobs) else None))
     finally:

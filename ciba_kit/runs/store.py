@@ -278,7 +278,7 @@ class RunLog:
         """Close a run with ``status`` (``finished`` or ``interrupted``).
 
         Args:
-            snapshot: also store the run's flows as a columnar (Parquet) snapshot, so loading a
+            snapshot: also store the run's flows as a columnar (Arrow IPC) snapshot, so loading a
                 big closed run into pandas reads one blob instead of a million rows. The flow
                 table stays the source of truth: any later change to the run's flows drops the
                 snapshot, and a snapshot whose flow count disagrees with the table is ignored.
@@ -293,17 +293,13 @@ class RunLog:
 
     def write_snapshot(self, run_id: int) -> int:
         """Store (or replace) the columnar snapshot of one run's flows; return its flow count."""
-        import io
-
-        from .load import SNAPSHOT_FORMAT, flows_from_sql
+        from .load import SNAPSHOT_FORMAT, flows_from_sql, snapshot_bytes
 
         with self._lock:
             df = flows_from_sql(self._conn, [run_id])
-            buf = io.BytesIO()
-            df.to_parquet(buf, index=False, engine="pyarrow")
             self._conn.execute(
                 "INSERT OR REPLACE INTO flow_snapshot(run_id, flows, format, data) VALUES (?, ?, ?, ?)",
-                (run_id, len(df), SNAPSHOT_FORMAT, buf.getvalue()),
+                (run_id, len(df), SNAPSHOT_FORMAT, snapshot_bytes(df)),
             )
             return len(df)
 

@@ -145,3 +145,24 @@ def test_killed_writer_loses_only_flows_in_flight(tmp_path: Path) -> None:
     assert len(load_events(db)) == 5
     # The file is a healthy SQLite database after the kill.
     assert sqlite3.connect(db).execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_snapshot_matches_the_flow_table_and_follows_changes(tmp_path: Path) -> None:
+    from ciba_kit.runs.synthetic import synthesize
+
+    db = tmp_path / "snap.db"
+    log = synthesize(db, 500, seed=2, events=50)
+    synthesize(log, 300, seed=3, events=False)
+    fast = load_flows(db)
+    slow = load_flows(db, snapshot=False)
+    pd.testing.assert_frame_equal(fast, slow)
+    assert log.connection.execute("SELECT COUNT(*) FROM flow_snapshot").fetchone()[0] == 2
+    # A change to a closed run's flows drops its snapshot; the loaded frame shows the change.
+    fid = int(fast.loc[fast["run_id"] == 2, "flow_id"].iloc[0])
+    log.finish_flow(fid, FlowRecord(outcome="error", error="server_error"))
+    assert log.connection.execute("SELECT run_id FROM flow_snapshot").fetchall() == [(1,)]
+    again = load_flows(db)
+    assert again.loc[again["flow_id"] == fid, "outcome"].item() == "error"
+    pd.testing.assert_frame_equal(again, load_flows(db, snapshot=False))
+    pd.testing.assert_frame_equal(load_flows(db, run_id=1), load_flows(db, run_id=1, snapshot=False))
+    log.close()
