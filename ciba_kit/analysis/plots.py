@@ -17,13 +17,14 @@ from typing import Any, Iterator, Sequence
 import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure as _MplFigure
 
 from ciba_kit.protocol.errors import InputError
 
 from .stats import DecisionTimeFit, _column, _with_by, finished, wilson_interval
 
 __all__ = [
+    "Figure",
     "STYLE",
     "OUTCOME_COLORS",
     "METRIC_LABELS",
@@ -62,7 +63,8 @@ OUTCOME_COLORS: dict[str, str] = {
     "cancelled": "#757575",
     "incomplete": "#bdbdbd",
 }
-_CYCLE = ["#1565c0", "#ef6c00", "#2e7d32", "#c62828", "#6a1b9a", "#00838f", "#8d6e63", "#ad1457"]
+# Group colours avoid the outcome colours, so a green bar never reads as "approved" by accident.
+_CYCLE = ["#1565c0", "#ef6c00", "#00838f", "#8d6e63", "#ad1457", "#5e35b1", "#7cb342", "#546e7a"]
 
 METRIC_LABELS = {
     "ack": "time to acknowledgement (s)",
@@ -77,6 +79,21 @@ def style() -> Iterator[None]:
     """Apply the kit's chart style while drawing."""
     with matplotlib.rc_context(STYLE):
         yield
+
+
+class Figure(_MplFigure):
+    """A matplotlib Figure that shows itself in a notebook without pyplot (``_repr_png_``).
+
+    Built outside pyplot, a figure gets no inline-backend display hook; this one renders itself
+    to PNG when IPython asks. Its text repr stays matplotlib's (``<Figure size WxH with 1 Axes>``).
+    """
+
+    def _repr_png_(self) -> bytes:
+        import io
+
+        buf = io.BytesIO()
+        self.savefig(buf, format="png")
+        return buf.getvalue()
 
 
 def _figure(nrows: int = 1, ncols: int = 1, **kw: Any) -> tuple[Figure, Any]:

@@ -388,10 +388,15 @@ def _fit_one(b: pd.DataFrame, model: str, n_total: int, subsampled: bool) -> Dec
     upper = np.clip(b["upper"].to_numpy(dtype="float64"), eps, None)
     lower = np.minimum(np.clip(b["lower"].to_numpy(dtype="float64"), 0.0, None), upper)
     fitter = fitters[model]()
+    kwargs: dict[str, Any] = {}
+    if model == "lognormal":
+        # Start the optimiser at the interval midpoints' log-moments: same optimum, fewer steps.
+        mid = np.log(np.clip((lower + upper) / 2, eps, None))
+        kwargs["initial_point"] = np.array([mid.mean(), max(float(mid.std()), 0.05)])
     with warnings.catch_warnings():
         # lifelines may warn about convergence details; the fitted parameters are still reported.
         warnings.simplefilter("ignore")
-        fitter.fit_interval_censoring(lower, upper)
+        fitter.fit_interval_censoring(lower, upper, **kwargs)
     params = {k: float(v) for k, v in fitter.params_.items()}
     fit = DecisionTimeFit(
         model=model, n=len(b), n_total=n_total, censored=int((~b["exact"]).sum()), params=params,
@@ -572,7 +577,10 @@ def compare_variants(
     lb = fin.loc[mb, mcol].dropna().to_numpy(dtype="float64")
     if len(la) and len(lb):
         mw = sps.mannwhitneyu(la, lb, alternative="two-sided")
-        ks = sps.ks_2samp(la, lb)
+        with warnings.catch_warnings():
+            # scipy falls back from the exact to the asymptotic p-value on large samples, with a warning.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            ks = sps.ks_2samp(la, lb)
         u, p_mw, d, p_ks = float(mw.statistic), float(mw.pvalue), float(ks.statistic), float(ks.pvalue)
     else:
         u = p_mw = d = p_ks = math.nan

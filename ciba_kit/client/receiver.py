@@ -180,7 +180,10 @@ class NotificationReceiver:
                 if isinstance(rid, str) and isinstance(exc, TokenValidationError):
                     # The provider pushed tokens that are not bound to this request: end the flow with
                     # the reason rather than leave it waiting until expiry.
-                    waiter.loop.call_soon_threadsafe(waiter.offer, Notification(rid, failure=exc))
+                    try:
+                        waiter.loop.call_soon_threadsafe(waiter.offer, Notification(rid, failure=exc))
+                    except RuntimeError:  # the flow's loop is gone
+                        pass
                 return JSONResponse({"error": "invalid_request", "error_description": str(exc)[:200]}, 400)
             if waiter.auth_req_id is not None and not hmac.compare_digest(note.auth_req_id.encode(),
                                                                           waiter.auth_req_id.encode()):

@@ -67,6 +67,8 @@ class SyncCibaClient:
 
     def __getattr__(self, name: str) -> Any:
         # metadata, client_id, mode, jwks... are the async client's.
+        if name in ("client", "_loop") or name.startswith("__"):
+            raise AttributeError(name)
         return getattr(self.client, name)
 
     def start(self, **params: Any) -> AuthRequest:

@@ -10,6 +10,7 @@ from .campaign import Campaign, CampaignProgress, attach_truth, flow_record, run
 from .load import FLOW_COLUMNS, OUTCOME_ORDER, export_flows, load_events, load_flows, load_runs
 from .population import DEFAULT_MIX, PERSONAS, Member, PersonaSpec, Population
 from .store import FlowRecord, RunInfo, RunLog
+from .synthetic import synthesize
 
 __all__ = [
     "run_campaign",
@@ -23,6 +24,7 @@ __all__ = [
     "PERSONAS",
     "DEFAULT_MIX",
     "RunLog",
+    "synthesize",
     "RunInfo",
     "FlowRecord",
     "load_flows",

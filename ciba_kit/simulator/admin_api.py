@@ -43,8 +43,7 @@ import hashlib
 import json
 import re
 import secrets as _secrets
-from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable, Iterable
+from typing import Any, Callable, Iterable
 from urllib.parse import urlparse
 
 from starlette.applications import Starlette
@@ -52,6 +51,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .rest import Collection, Dialect, DictItems, Handler, collection_routes, json_object, now_iso
 from .state import SimulatorState
 
 __all__ = [
@@ -128,10 +128,6 @@ def _in_use(kind: str, ident: str, users: Iterable[str]) -> JSONResponse:
                               "fieldPath": "id"}]}, status_code=422)
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def encrypted_secret_for(secret: str) -> str:
     """The opaque ``encryptedSecret`` the simulator answers for a stored secret.
 
@@ -146,6 +142,18 @@ def _ref_id(value: Any) -> str | None:
     if isinstance(value, dict) and isinstance(value.get("id"), str) and value["id"]:
         return value["id"]
     return None
+
+
+def _check_optional_ref(v: ApiValidation, field: str, ref: Any, known: dict[str, Json], label: str,
+                        kind: str) -> None:
+    """Validate an optional ``{"id": ...}`` reference ``field`` to one of ``known`` (absent is fine)."""
+    if ref is None:
+        return
+    ident = _ref_id(ref)
+    if ident is None:
+        v.add(f"{field}.id", f"{label} reference needs an id.")
+    elif ident not in known:
+        v.add(f"{field}.id", f"Referenced {kind} '{ident}' does not exist.")
 
 
 def _is_bool(value: Any) -> bool:
@@ -363,12 +371,7 @@ def _check_policy(state: SimulatorState, doc: Json, v: ApiValidation) -> None:
     elif auth_id not in state.pf.oob_plugins:
         v.add("authenticatorRef.id", f"Referenced authenticator '{auth_id}' does not exist.")
     pcv = doc.get("userCodePcvRef")
-    if pcv is not None:
-        pcv_id = _ref_id(pcv)
-        if pcv_id is None:
-            v.add("userCodePcvRef.id", "User Code PCV reference needs an id.")
-        elif pcv_id not in state.pf.pcvs:
-            v.add("userCodePcvRef.id", f"Referenced password credential validator '{pcv_id}' does not exist.")
+    _check_optional_ref(v, "userCodePcvRef", pcv, state.pf.pcvs, "User Code PCV", "password credential validator")
     lifetime = doc.setdefault("transactionLifetime", 120)
     if not _is_int(lifetime) or not 1 <= lifetime <= 3600:
         v.add("transactionLifetime", "Transaction Lifetime must be between 1 and 3600 seconds.")
@@ -489,13 +492,8 @@ def _check_client(state: SimulatorState, doc: Json, v: ApiValidation, *, existin
     alg = doc.get("cibaRequestObjectSigningAlgorithm")
     if alg is not None and alg not in SIGNING_ALGORITHMS:
         v.add("cibaRequestObjectSigningAlgorithm", f"'{alg}' is not allowed; use one of {', '.join(SIGNING_ALGORITHMS)}.")
-    ref = doc.get("requestPolicyRef")
-    if ref is not None:
-        pid = _ref_id(ref)
-        if pid is None:
-            v.add("requestPolicyRef.id", "Request policy reference needs an id.")
-        elif pid not in state.pf.request_policies:
-            v.add("requestPolicyRef.id", f"Referenced CIBA request policy '{pid}' does not exist.")
+    _check_optional_ref(v, "requestPolicyRef", doc.get("requestPolicyRef"), state.pf.request_policies,
+                        "Request policy", "CIBA request policy")
     if ciba and doc.get("cibaUserCodeSupported") is True:
         pid = _effective_policy(state, doc)
         policy = state.pf.request_policies.get(pid or "")
@@ -573,7 +571,57 @@ def _check_client_auth(state: SimulatorState, doc: Json, v: ApiValidation, *, ex
 # The app
 
 
-Handler = Callable[[Request], Awaitable[Response]]
+_SECRET_AUTH_TYPES = ("SECRET", "CLIENT_SECRET_JWT")
+_ID_IMMUTABLE = "The ID in the body does not match the ID in the path; IDs are immutable."
+
+
+def _check_pcv(doc: Json, v: ApiValidation) -> None:
+    ident = doc.get("id")
+    if not isinstance(ident, str) or not _PF_ID_RE.match(ident):
+        v.add("id", "ID must be alphanumeric, contain no spaces, and be less than 33 characters.")
+    if not isinstance(doc.get("name"), str) or not doc.get("name"):
+        v.add("name", "Name is required.")
+    if _ref_id(doc.get("pluginDescriptorRef")) is None:
+        v.add("pluginDescriptorRef", "Plugin descriptor reference is required.")
+    conf = doc.setdefault("configuration", {})
+    if not isinstance(conf, dict):
+        v.add("configuration", "Configuration must be an object.")
+    else:
+        conf.setdefault("fields", [])
+        conf.setdefault("tables", [])
+
+
+def _pf_collection(path: str, label: str, store: Callable[[], dict[str, Json]],
+                   check: Callable[[Json, ApiValidation, str | None], Any], *, duplicate: str,
+                   id_field: str = "id", mismatch: str = _ID_IMMUTABLE, stamp: bool = True,
+                   save: Callable[[Json, Json | None, Any], None] | None = None, **hooks: Any) -> Collection:
+    """A PingFederate resource: the caller names the id (``id_field``), which is immutable.
+
+    ``check(doc, v, ident)`` validates; ``duplicate`` is the create-time message for a taken id
+    (``{}`` = the id); ``stamp`` sets ``lastModified`` on every write; ``save(doc, old, extra)``
+    runs before the document is stored; other ``hooks`` go to :class:`Collection` unchanged.
+    """
+
+    def checked(request: Request, doc: Json, v: ApiValidation, ident: str | None) -> Any:
+        if ident is not None:
+            # PingFederate fills a missing id from the path but refuses a different one.
+            doc.setdefault(id_field, ident)
+            if doc[id_field] != ident:
+                v.add(id_field, mismatch)
+        extra = check(doc, v, ident)
+        if ident is None and doc.get(id_field) in store():
+            v.add(id_field, duplicate.format(doc[id_field]))
+        return extra
+
+    def saved(request: Request, doc: Json, ident: str | None, old: Json | None, extra: Any) -> str:
+        if stamp:
+            doc["lastModified"] = now_iso()
+        if save is not None:
+            save(doc, old, extra)
+        return doc[id_field]
+
+    return Collection(path=path, label=label, items=lambda request: DictItems(store()), save=saved,
+                      check=checked, **hooks)
 
 
 def build_admin_app(state: SimulatorState, *, username: str = DEFAULT_ADMIN_USERNAME,
@@ -592,6 +640,7 @@ def build_admin_app(state: SimulatorState, *, username: str = DEFAULT_ADMIN_USER
     """
     tokens = set(bearer_tokens)
     expected_basic = base64.b64encode(f"{username}:{password}".encode()).decode()
+    pf = state.pf
 
     def guard(fn: Handler) -> Handler:
         async def wrapped(request: Request) -> Response:
@@ -609,75 +658,13 @@ def build_admin_app(state: SimulatorState, *, username: str = DEFAULT_ADMIN_USER
         return wrapped
 
     async def body_of(request: Request) -> Json | Response:
-        try:
-            data = await request.json()
-        except (ValueError, UnicodeDecodeError):
-            return _result(400, "invalid_json", "The request body is not valid JSON.")
-        if not isinstance(data, dict):
-            return _result(400, "invalid_json", "The request body must be a JSON object.")
-        return data
+        data = await json_object(request)
+        return _result(400, "invalid_json", data) if isinstance(data, str) else data
 
-    # ---- out-of-band authenticators
+    api = Dialect(state=state, guard=guard, body_of=body_of, errors=ApiValidation, not_found=_not_found,
+                  in_use=_in_use, listing=lambda request, name, items: JSONResponse({"items": items}))
 
-    async def plugins_list(request: Request) -> Response:
-        with state.lock:
-            return JSONResponse({"items": [copy.deepcopy(p) for p in state.pf.oob_plugins.values()]})
-
-    async def plugins_create(request: Request) -> Response:
-        doc = await body_of(request)
-        if isinstance(doc, Response):
-            return doc
-        with state.lock:
-            v = ApiValidation()
-            _check_plugin(state, doc, v)
-            if doc.get("id") in state.pf.oob_plugins:
-                v.add("id", f"An authenticator with ID '{doc['id']}' already exists.")
-            if (r := v.response()) is not None:
-                return r
-            doc["lastModified"] = _now()
-            state.pf.oob_plugins[doc["id"]] = doc
-            state.touch()
-            return JSONResponse(copy.deepcopy(doc), status_code=201)
-
-    async def plugin_get(request: Request) -> Response:
-        ident = request.path_params["id"]
-        with state.lock:
-            if ident not in state.pf.oob_plugins:
-                return _not_found("Out-of-band authenticator", ident)
-            return JSONResponse(copy.deepcopy(state.pf.oob_plugins[ident]))
-
-    async def plugin_put(request: Request) -> Response:
-        ident = request.path_params["id"]
-        doc = await body_of(request)
-        if isinstance(doc, Response):
-            return doc
-        with state.lock:
-            if ident not in state.pf.oob_plugins:
-                return _not_found("Out-of-band authenticator", ident)
-            doc.setdefault("id", ident)
-            v = ApiValidation()
-            if doc["id"] != ident:
-                v.add("id", "The ID in the body does not match the ID in the path; IDs are immutable.")
-            _check_plugin(state, doc, v)
-            if (r := v.response()) is not None:
-                return r
-            doc["lastModified"] = _now()
-            state.pf.oob_plugins[ident] = doc
-            state.touch()
-            return JSONResponse(copy.deepcopy(doc))
-
-    async def plugin_delete(request: Request) -> Response:
-        ident = request.path_params["id"]
-        with state.lock:
-            if ident not in state.pf.oob_plugins:
-                return _not_found("Out-of-band authenticator", ident)
-            users = [pid for pid, p in state.pf.request_policies.items()
-                     if _ref_id(p.get("authenticatorRef")) == ident]
-            if users:
-                return _in_use("Out-of-band authenticator", ident, (f"CIBA request policy '{u}'" for u in users))
-            del state.pf.oob_plugins[ident]
-            state.touch()
-            return Response(status_code=204)
+    # ---- out-of-band authenticators (and their read-only descriptors)
 
     async def descriptors_list(request: Request) -> Response:
         return JSONResponse({"items": descriptors()})
@@ -689,84 +676,47 @@ def build_admin_app(state: SimulatorState, *, username: str = DEFAULT_ADMIN_USER
                 return JSONResponse(d)
         return _not_found("Plugin descriptor", ident)
 
+    plugins = _pf_collection(
+        "/oauth/outOfBandAuthPlugins", "Out-of-band authenticator", lambda: pf.oob_plugins,
+        lambda doc, v, ident: _check_plugin(state, doc, v),
+        duplicate="An authenticator with ID '{}' already exists.",
+        users_of=lambda ident: [f"CIBA request policy '{pid}'" for pid, p in pf.request_policies.items()
+                                if _ref_id(p.get("authenticatorRef")) == ident])
+
     # ---- request policies
 
-    async def policies_list(request: Request) -> Response:
-        with state.lock:
-            return JSONResponse({"items": [copy.deepcopy(p) for p in state.pf.request_policies.values()]})
-
-    async def policies_create(request: Request) -> Response:
-        doc = await body_of(request)
-        if isinstance(doc, Response):
-            return doc
-        with state.lock:
-            v = ApiValidation()
-            _check_policy(state, doc, v)
-            if doc.get("id") in state.pf.request_policies:
-                v.add("id", f"A CIBA request policy with ID '{doc['id']}' already exists.")
-            if (r := v.response()) is not None:
-                return r
-            doc["lastModified"] = _now()
-            state.pf.request_policies[doc["id"]] = doc
-            state.touch()
-            return JSONResponse(copy.deepcopy(doc), status_code=201)
-
-    async def policy_get(request: Request) -> Response:
-        ident = request.path_params["id"]
-        with state.lock:
-            if ident not in state.pf.request_policies:
-                return _not_found("CIBA request policy", ident)
-            return JSONResponse(copy.deepcopy(state.pf.request_policies[ident]))
-
-    async def policy_put(request: Request) -> Response:
-        ident = request.path_params["id"]
-        doc = await body_of(request)
-        if isinstance(doc, Response):
-            return doc
-        with state.lock:
-            if ident not in state.pf.request_policies:
-                return _not_found("CIBA request policy", ident)
-            doc.setdefault("id", ident)
-            v = ApiValidation()
-            if doc["id"] != ident:
-                v.add("id", "The ID in the body does not match the ID in the path; IDs are immutable.")
-            _check_policy(state, doc, v)
-            if _ref_id(doc.get("userCodePcvRef")) is None:
-                users = [cid for cid, c in state.pf.clients.items()
-                         if c.get("cibaUserCodeSupported") is True and _effective_policy(state, c) == ident]
-                if users:
-                    v.add("userCodePcvRef", "User Code PCV is required: user-code clients use this policy: "
-                                            + ", ".join(users) + ".")
-            if (r := v.response()) is not None:
-                return r
-            doc["lastModified"] = _now()
-            state.pf.request_policies[ident] = doc
-            state.touch()
-            return JSONResponse(copy.deepcopy(doc))
-
-    async def policy_delete(request: Request) -> Response:
-        ident = request.path_params["id"]
-        with state.lock:
-            if ident not in state.pf.request_policies:
-                return _not_found("CIBA request policy", ident)
-            users = [f"OAuth client '{cid}'" for cid, c in state.pf.clients.items()
-                     if _ref_id(c.get("requestPolicyRef")) == ident]
-            if _ref_id(state.pf.ciba_settings.get("defaultRequestPolicyRef")) == ident:
-                users.insert(0, "CIBA settings (default request policy)")
+    def check_policy(doc: Json, v: ApiValidation, ident: str | None) -> None:
+        _check_policy(state, doc, v)
+        if ident is not None and _ref_id(doc.get("userCodePcvRef")) is None:
+            # Dropping the PCV would strand the user-code clients that rely on this policy.
+            users = [cid for cid, c in pf.clients.items()
+                     if c.get("cibaUserCodeSupported") is True and _effective_policy(state, c) == ident]
             if users:
-                return _in_use("CIBA request policy", ident, users)
-            del state.pf.request_policies[ident]
-            state.touch()
-            return Response(status_code=204)
+                v.add("userCodePcvRef", "User Code PCV is required: user-code clients use this policy: "
+                                        + ", ".join(users) + ".")
 
-    # ---- settings
+    def policy_users(ident: str) -> list[str]:
+        users = [f"OAuth client '{cid}'" for cid, c in pf.clients.items()
+                 if _ref_id(c.get("requestPolicyRef")) == ident]
+        if _ref_id(pf.ciba_settings.get("defaultRequestPolicyRef")) == ident:
+            users.insert(0, "CIBA settings (default request policy)")
+        return users
+
+    policies = _pf_collection(
+        "/oauth/cibaServerPolicy/requestPolicies", "CIBA request policy", lambda: pf.request_policies,
+        check_policy, duplicate="A CIBA request policy with ID '{}' already exists.", users_of=policy_users)
+
+    # ---- settings (a singleton, not a collection)
+
+    def settings_out(doc: Json) -> Json:
+        out = copy.deepcopy(doc)
+        if out.get("defaultRequestPolicyRef") is None:
+            out.pop("defaultRequestPolicyRef", None)  # stored as None, answered as absent
+        return out
 
     async def settings_get(request: Request) -> Response:
         with state.lock:
-            out = copy.deepcopy(state.pf.ciba_settings)
-            if out.get("defaultRequestPolicyRef") is None:
-                out.pop("defaultRequestPolicyRef", None)
-            return JSONResponse(out)
+            return JSONResponse(settings_out(pf.ciba_settings))
 
     async def settings_put(request: Request) -> Response:
         doc = await body_of(request)
@@ -778,202 +728,76 @@ def build_admin_app(state: SimulatorState, *, username: str = DEFAULT_ADMIN_USER
             pid = _ref_id(ref)
             if ref is not None and pid is None:
                 v.add("defaultRequestPolicyRef.id", "Default request policy reference needs an id.")
-            elif pid is not None and pid not in state.pf.request_policies:
+            elif pid is not None and pid not in pf.request_policies:
                 v.add("defaultRequestPolicyRef.id", f"Referenced CIBA request policy '{pid}' does not exist.")
-            elif pid is None and state.pf.request_policies:
+            elif pid is None and pf.request_policies:
                 v.add("defaultRequestPolicyRef", "A default request policy is required once policies exist.")
             if (r := v.response()) is not None:
                 return r
             doc["defaultRequestPolicyRef"] = {"id": pid} if pid else None
-            state.pf.ciba_settings = doc
+            pf.ciba_settings = doc
             state.touch()
-            out = copy.deepcopy(doc)
-            if out.get("defaultRequestPolicyRef") is None:
-                out.pop("defaultRequestPolicyRef", None)
-            return JSONResponse(out)
+            return JSONResponse(settings_out(doc))
 
-    # ---- clients
+    # ---- clients (secrets are write-only: kept in pf.client_secrets, answered as encryptedSecret)
 
     def client_out(doc: Json) -> Json:
         out = copy.deepcopy(doc)
         cid = out.get("clientId")
         auth = out.get("clientAuth") or {}
         auth.pop("secret", None)
-        if cid in state.pf.client_secrets and auth.get("type") in ("SECRET", "CLIENT_SECRET_JWT"):
-            auth["encryptedSecret"] = encrypted_secret_for(state.pf.client_secrets[cid])
+        if cid in pf.client_secrets and auth.get("type") in _SECRET_AUTH_TYPES:
+            auth["encryptedSecret"] = encrypted_secret_for(pf.client_secrets[cid])
         return out
 
-    async def clients_list(request: Request) -> Response:
+    def select_clients(request: Request, docs: list[Json]) -> list[Json] | Response:
         flt = (request.query_params.get("filter") or "").lower()
-        with state.lock:
-            items = [client_out(c) for c in state.pf.clients.values()
-                     if not flt or flt in str(c.get("clientId", "")).lower() or flt in str(c.get("name", "")).lower()]
+        docs = [c for c in docs
+                if not flt or flt in str(c.get("clientId", "")).lower() or flt in str(c.get("name", "")).lower()]
         try:
             page = int(request.query_params.get("page", "1"))
             per = int(request.query_params["numberPerPage"]) if "numberPerPage" in request.query_params else None
         except ValueError:
             return _result(400, "invalid_request", "page and numberPerPage must be whole numbers.")
-        if per:
-            items = items[(page - 1) * per: page * per]
-        return JSONResponse({"items": items})
+        return docs[(page - 1) * per: page * per] if per else docs
 
-    async def clients_create(request: Request) -> Response:
-        doc = await body_of(request)
-        if isinstance(doc, Response):
-            return doc
-        with state.lock:
-            v = ApiValidation()
-            new_secret = _check_client(state, doc, v, existing=None)
-            if doc.get("clientId") in state.pf.clients:
-                v.add("clientId", f"A client with ID '{doc['clientId']}' already exists.")
-            if (r := v.response()) is not None:
-                return r
-            cid = doc["clientId"]
-            if new_secret is not None:
-                state.pf.client_secrets[cid] = new_secret
-            state.pf.clients[cid] = doc
-            state.touch()
-            return JSONResponse(client_out(doc), status_code=201)
+    def check_client(doc: Json, v: ApiValidation, ident: str | None) -> str | None:
+        # The stored secret is compared through its answered form (encryptedSecret sent back = keep).
+        existing = client_out(pf.clients[ident]) if ident is not None else None
+        return _check_client(state, doc, v, existing=existing)
 
-    async def client_get(request: Request) -> Response:
-        ident = request.path_params["id"]
-        with state.lock:
-            if ident not in state.pf.clients:
-                return _not_found("OAuth client", ident)
-            return JSONResponse(client_out(state.pf.clients[ident]))
+    def save_secret(doc: Json, old: Json | None, new_secret: str | None) -> None:
+        cid = doc["clientId"]
+        if new_secret is not None:
+            pf.client_secrets[cid] = new_secret
+        elif old is not None and doc["clientAuth"].get("type") not in _SECRET_AUTH_TYPES:
+            pf.client_secrets.pop(cid, None)  # switching away from a secret drops it
 
-    async def client_put(request: Request) -> Response:
-        ident = request.path_params["id"]
-        doc = await body_of(request)
-        if isinstance(doc, Response):
-            return doc
-        with state.lock:
-            if ident not in state.pf.clients:
-                return _not_found("OAuth client", ident)
-            doc.setdefault("clientId", ident)
-            v = ApiValidation()
-            if doc["clientId"] != ident:
-                v.add("clientId", "The client ID in the body does not match the ID in the path.")
-            new_secret = _check_client(state, doc, v, existing=client_out(state.pf.clients[ident]))
-            if (r := v.response()) is not None:
-                return r
-            if new_secret is not None:
-                state.pf.client_secrets[ident] = new_secret
-            elif doc["clientAuth"].get("type") not in ("SECRET", "CLIENT_SECRET_JWT"):
-                state.pf.client_secrets.pop(ident, None)
-            state.pf.clients[ident] = doc
-            state.touch()
-            return JSONResponse(client_out(doc))
-
-    async def client_delete(request: Request) -> Response:
-        ident = request.path_params["id"]
-        with state.lock:
-            if ident not in state.pf.clients:
-                return _not_found("OAuth client", ident)
-            del state.pf.clients[ident]
-            state.pf.client_secrets.pop(ident, None)
-            state.touch()
-            return Response(status_code=204)
+    clients = _pf_collection(
+        "/oauth/clients", "OAuth client", lambda: pf.clients, check_client,
+        duplicate="A client with ID '{}' already exists.", id_field="clientId",
+        mismatch="The client ID in the body does not match the ID in the path.", stamp=False,
+        save=save_secret, out=client_out, select=select_clients,
+        forget=lambda cid: pf.client_secrets.pop(cid, None))
 
     # ---- password credential validators (the User Code PCV a request policy may reference)
 
-    async def pcvs_list(request: Request) -> Response:
-        with state.lock:
-            return JSONResponse({"items": [copy.deepcopy(p) for p in state.pf.pcvs.values()]})
+    pcvs = _pf_collection(
+        "/passwordCredentialValidators", "Password credential validator", lambda: pf.pcvs,
+        lambda doc, v, ident: _check_pcv(doc, v),
+        duplicate="A password credential validator with ID '{}' already exists.", stamp=False,
+        users_of=lambda ident: [f"CIBA request policy '{pid}'" for pid, p in pf.request_policies.items()
+                                if _ref_id(p.get("userCodePcvRef")) == ident])
 
-    def check_pcv(doc: Json, v: ApiValidation) -> None:
-        ident = doc.get("id")
-        if not isinstance(ident, str) or not _PF_ID_RE.match(ident):
-            v.add("id", "ID must be alphanumeric, contain no spaces, and be less than 33 characters.")
-        if not isinstance(doc.get("name"), str) or not doc.get("name"):
-            v.add("name", "Name is required.")
-        if _ref_id(doc.get("pluginDescriptorRef")) is None:
-            v.add("pluginDescriptorRef", "Plugin descriptor reference is required.")
-        conf = doc.setdefault("configuration", {})
-        if not isinstance(conf, dict):
-            v.add("configuration", "Configuration must be an object.")
-        else:
-            conf.setdefault("fields", [])
-            conf.setdefault("tables", [])
-
-    async def pcvs_create(request: Request) -> Response:
-        doc = await body_of(request)
-        if isinstance(doc, Response):
-            return doc
-        with state.lock:
-            v = ApiValidation()
-            check_pcv(doc, v)
-            if doc.get("id") in state.pf.pcvs:
-                v.add("id", f"A password credential validator with ID '{doc['id']}' already exists.")
-            if (r := v.response()) is not None:
-                return r
-            state.pf.pcvs[doc["id"]] = doc
-            state.touch()
-            return JSONResponse(copy.deepcopy(doc), status_code=201)
-
-    async def pcv_get(request: Request) -> Response:
-        ident = request.path_params["id"]
-        with state.lock:
-            if ident not in state.pf.pcvs:
-                return _not_found("Password credential validator", ident)
-            return JSONResponse(copy.deepcopy(state.pf.pcvs[ident]))
-
-    async def pcv_put(request: Request) -> Response:
-        ident = request.path_params["id"]
-        doc = await body_of(request)
-        if isinstance(doc, Response):
-            return doc
-        with state.lock:
-            if ident not in state.pf.pcvs:
-                return _not_found("Password credential validator", ident)
-            doc.setdefault("id", ident)
-            v = ApiValidation()
-            if doc["id"] != ident:
-                v.add("id", "The ID in the body does not match the ID in the path; IDs are immutable.")
-            check_pcv(doc, v)
-            if (r := v.response()) is not None:
-                return r
-            state.pf.pcvs[ident] = doc
-            state.touch()
-            return JSONResponse(copy.deepcopy(doc))
-
-    async def pcv_delete(request: Request) -> Response:
-        ident = request.path_params["id"]
-        with state.lock:
-            if ident not in state.pf.pcvs:
-                return _not_found("Password credential validator", ident)
-            users = [f"CIBA request policy '{pid}'" for pid, p in state.pf.request_policies.items()
-                     if _ref_id(p.get("userCodePcvRef")) == ident]
-            if users:
-                return _in_use("Password credential validator", ident, users)
-            del state.pf.pcvs[ident]
-            state.touch()
-            return Response(status_code=204)
-
+    # Descriptors come first so ".../descriptors" is not taken for an authenticator id.
     routes = [
-        Route("/passwordCredentialValidators", guard(pcvs_list), methods=["GET"]),
-        Route("/passwordCredentialValidators", guard(pcvs_create), methods=["POST"]),
-        Route("/passwordCredentialValidators/{id}", guard(pcv_get), methods=["GET"]),
-        Route("/passwordCredentialValidators/{id}", guard(pcv_put), methods=["PUT"]),
-        Route("/passwordCredentialValidators/{id}", guard(pcv_delete), methods=["DELETE"]),
-        Route("/oauth/outOfBandAuthPlugins", guard(plugins_list), methods=["GET"]),
-        Route("/oauth/outOfBandAuthPlugins", guard(plugins_create), methods=["POST"]),
+        *collection_routes(api, pcvs),
         Route("/oauth/outOfBandAuthPlugins/descriptors", guard(descriptors_list), methods=["GET"]),
         Route("/oauth/outOfBandAuthPlugins/descriptors/{id}", guard(descriptor_get), methods=["GET"]),
-        Route("/oauth/outOfBandAuthPlugins/{id}", guard(plugin_get), methods=["GET"]),
-        Route("/oauth/outOfBandAuthPlugins/{id}", guard(plugin_put), methods=["PUT"]),
-        Route("/oauth/outOfBandAuthPlugins/{id}", guard(plugin_delete), methods=["DELETE"]),
-        Route("/oauth/cibaServerPolicy/requestPolicies", guard(policies_list), methods=["GET"]),
-        Route("/oauth/cibaServerPolicy/requestPolicies", guard(policies_create), methods=["POST"]),
-        Route("/oauth/cibaServerPolicy/requestPolicies/{id}", guard(policy_get), methods=["GET"]),
-        Route("/oauth/cibaServerPolicy/requestPolicies/{id}", guard(policy_put), methods=["PUT"]),
-        Route("/oauth/cibaServerPolicy/requestPolicies/{id}", guard(policy_delete), methods=["DELETE"]),
+        *collection_routes(api, plugins),
+        *collection_routes(api, policies),
         Route("/oauth/cibaServerPolicy/settings", guard(settings_get), methods=["GET"]),
         Route("/oauth/cibaServerPolicy/settings", guard(settings_put), methods=["PUT"]),
-        Route("/oauth/clients", guard(clients_list), methods=["GET"]),
-        Route("/oauth/clients", guard(clients_create), methods=["POST"]),
-        Route("/oauth/clients/{id}", guard(client_get), methods=["GET"]),
-        Route("/oauth/clients/{id}", guard(client_put), methods=["PUT"]),
-        Route("/oauth/clients/{id}", guard(client_delete), methods=["DELETE"]),
+        *collection_routes(api, clients),
     ]
     return Starlette(routes=routes)

@@ -49,8 +49,7 @@ import re
 import secrets as _secrets
 import time
 import uuid
-from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable
+from typing import Any, Callable
 from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
@@ -58,6 +57,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .rest import Collection, Dialect, DictItems, Handler, ListItems, collection_routes, json_object, now_iso
 from .state import SimulatorState
 
 __all__ = [
@@ -88,10 +88,6 @@ _FILTER_RE = re.compile(r'^\s*(username|email|id)\s+eq\s+"([^"]*)"\s*$', re.I)
 def new_id() -> str:
     """A PingOne-style UUID."""
     return str(uuid.uuid4())
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class _Details:
@@ -229,7 +225,34 @@ def _check_content(doc: Json, d: _Details, existing: list[Json], ident: str | No
                   "UNIQUENESS_VIOLATION")
 
 
-Handler = Callable[[Request], Awaitable[Response]]
+def _p1_keyed(name: str, label: str, store: Callable[[], dict[str, Json]],
+              check: Callable[[Json, _Details, str | None], None], environment_id: Callable[[], str],
+              **hooks: Any) -> Collection:
+    """A top-level PingOne resource under ``/environments/{envId}/<name>``.
+
+    PingOne assigns the id and stamps ``environment``, ``createdAt`` and ``updatedAt``; an update
+    keeps ``createdAt`` and the ``actions`` sub-resource.
+    """
+
+    def checked(request: Request, doc: Json, d: _Details, ident: str | None) -> None:
+        if ident is None:
+            doc.pop("id", None)  # PingOne assigns ids
+        check(doc, d, ident)
+
+    def save(request: Request, doc: Json, ident: str | None, old: Json | None, extra: Any) -> str:
+        doc["id"] = ident if ident is not None else new_id()
+        doc["environment"] = {"id": environment_id()}
+        if old is None:
+            doc["createdAt"] = doc["updatedAt"] = now_iso()
+        else:
+            doc["createdAt"] = old.get("createdAt", now_iso())
+            doc["updatedAt"] = now_iso()
+            if "actions" in old and "actions" not in doc:
+                doc["actions"] = old["actions"]  # actions are a sub-resource
+        return doc["id"]
+
+    return Collection(path=f"/environments/{{envId}}/{name}", label=label, name=name,
+                      items=lambda request: DictItems(store()), save=save, check=checked, **hooks)
 
 
 def build_pingone_app(state: SimulatorState, *, worker_client_id: str = DEFAULT_WORKER_CLIENT_ID,
@@ -248,9 +271,10 @@ def build_pingone_app(state: SimulatorState, *, worker_client_id: str = DEFAULT_
         A Starlette app to mount at ``/pingone/v1``.
     """
     tokens: dict[str, float] = {}  # token -> monotonic expiry; tokens are never logged
+    p1 = state.p1
 
-    def api_base(request: Request) -> str:
-        return str(request.base_url).rstrip("/") + request.scope.get("root_path", "")
+    def env() -> Json:
+        return {"id": p1.environment_id}
 
     def collection(request: Request, name: str, items: list[Json]) -> JSONResponse:
         return JSONResponse({"_links": {"self": {"href": str(request.url)}},
@@ -271,15 +295,19 @@ def build_pingone_app(state: SimulatorState, *, worker_client_id: str = DEFAULT_
         return wrapped
 
     async def body_of(request: Request) -> Json | Response:
-        try:
-            data = await request.json()
-        except (ValueError, UnicodeDecodeError):
-            return JSONResponse({"id": new_id(), "code": "INVALID_REQUEST",
-                                 "message": "The request body is not valid JSON."}, status_code=400)
-        if not isinstance(data, dict):
-            return JSONResponse({"id": new_id(), "code": "INVALID_REQUEST",
-                                 "message": "The request body must be a JSON object."}, status_code=400)
+        data = await json_object(request)
+        if isinstance(data, str):
+            return JSONResponse({"id": new_id(), "code": "INVALID_REQUEST", "message": data}, status_code=400)
         return data
+
+    def in_use(label: str, ident: str, users: list[str]) -> Response:
+        d = _Details()
+        d.add("id", f"{label} is in use by {', '.join(users)}", "CONSTRAINT_VIOLATION")
+        return d.response()  # type: ignore[return-value]
+
+    api = Dialect(state=state, guard=guard, body_of=body_of, errors=_Details,
+                  not_found=lambda label, ident: _not_found(f"{label} {ident}"), in_use=in_use,
+                  listing=collection)
 
     # ---- worker token
 
@@ -316,486 +344,181 @@ def build_pingone_app(state: SimulatorState, *, worker_client_id: str = DEFAULT_
 
     # ---- users and devices
 
-    async def users_list(request: Request) -> Response:
+    def select_users(request: Request, docs: list[Json]) -> list[Json] | Response:
         flt = request.query_params.get("filter")
-        with state.lock:
-            users = [copy.deepcopy(u) for u in state.p1.users.values()]
-        if flt:
-            m = _FILTER_RE.match(flt)
-            if not m:
-                d = _Details()
-                d.add("filter", 'supported filters: username eq "...", email eq "...", id eq "..."')
-                return d.response()  # type: ignore[return-value]
-            attr, val = m.group(1).lower(), m.group(2)
-            users = [u for u in users if str(u.get(attr, "")).lower() == val.lower()]
-        return collection(request, "users", users)
-
-    async def users_create(request: Request) -> Response:
-        doc = await body_of(request)
-        if isinstance(doc, Response):
-            return doc
-        with state.lock:
+        if not flt:
+            return docs
+        m = _FILTER_RE.match(flt)
+        if not m:
             d = _Details()
-            name = doc.get("username")
-            if not isinstance(name, str) or not name:
-                d.add("username", "username is required", "REQUIRED_VALUE")
-            elif any(u.get("username", "").lower() == name.lower() for u in state.p1.users.values()):
-                d.add("username", f"a user named {name} already exists", "UNIQUENESS_VIOLATION")
-            if (r := d.response()) is not None:
-                return r
-            doc["id"] = doc.get("id") or new_id()
-            doc.setdefault("enabled", True)
-            doc.setdefault("mfaEnabled", True)
-            doc["createdAt"] = _now()
-            state.p1.users[doc["id"]] = doc
-            state.p1.devices.setdefault(doc["id"], [])
-            state.touch()
-            return JSONResponse(copy.deepcopy(doc), status_code=201)
+            d.add("filter", 'supported filters: username eq "...", email eq "...", id eq "..."')
+            return d.response()  # type: ignore[return-value]
+        attr, val = m.group(1).lower(), m.group(2)
+        return [u for u in docs if str(u.get(attr, "")).lower() == val.lower()]
 
-    async def user_get(request: Request) -> Response:
+    def check_user(request: Request, doc: Json, d: _Details, ident: str | None) -> None:
+        if ident is not None:
+            return  # a PUT replaces the user as sent (only id and username are kept)
+        name = doc.get("username")
+        if not isinstance(name, str) or not name:
+            d.add("username", "username is required", "REQUIRED_VALUE")
+        elif any(u.get("username", "").lower() == name.lower() for u in p1.users.values()):
+            d.add("username", f"a user named {name} already exists", "UNIQUENESS_VIOLATION")
+
+    def save_user(request: Request, doc: Json, ident: str | None, old: Json | None, extra: Any) -> str:
+        if old is not None:
+            doc["id"] = ident
+            doc.setdefault("username", old.get("username"))
+            return doc["id"]
+        doc["id"] = doc.get("id") or new_id()  # unlike other resources, a caller-chosen id is kept
+        doc.setdefault("enabled", True)
+        doc.setdefault("mfaEnabled", True)
+        doc["createdAt"] = now_iso()
+        p1.devices.setdefault(doc["id"], [])
+        return doc["id"]
+
+    def forget_user(uid: str) -> None:
+        p1.devices.pop(uid, None)
+
+    users = Collection(path="/environments/{envId}/users", label="user", name="users", param="userId",
+                       items=lambda request: DictItems(p1.users), check=check_user, save=save_user,
+                       select=select_users, forget=forget_user)
+
+    def user_devices(request: Request) -> ListItems:
         uid = request.path_params["userId"]
-        with state.lock:
-            if uid not in state.p1.users:
-                return _not_found(f"user {uid}")
-            return JSONResponse(copy.deepcopy(state.p1.users[uid]))
+        return ListItems(lambda: p1.devices.get(uid, []), lambda: p1.devices.setdefault(uid, []))
 
-    async def user_put(request: Request) -> Response:
+    def user_exists(request: Request) -> Response | None:
         uid = request.path_params["userId"]
-        doc = await body_of(request)
-        if isinstance(doc, Response):
-            return doc
-        with state.lock:
-            if uid not in state.p1.users:
-                return _not_found(f"user {uid}")
-            doc["id"] = uid
-            doc.setdefault("username", state.p1.users[uid].get("username"))
-            state.p1.users[uid] = doc
-            state.touch()
-            return JSONResponse(copy.deepcopy(doc))
+        return None if uid in p1.users else _not_found(f"user {uid}")
 
-    async def user_delete(request: Request) -> Response:
-        uid = request.path_params["userId"]
-        with state.lock:
-            if uid not in state.p1.users:
-                return _not_found(f"user {uid}")
-            del state.p1.users[uid]
-            state.p1.devices.pop(uid, None)
-            state.touch()
-            return Response(status_code=204)
+    def check_device(request: Request, doc: Json, d: _Details, ident: str | None) -> None:
+        doc.setdefault("type", "MOBILE")
+        if doc["type"] not in ("MOBILE", "SMS", "EMAIL", "VOICE", "TOTP", "FIDO2"):
+            d.add("type", "unknown device type")
+        app = doc.get("application")
+        if doc["type"] == "MOBILE" and isinstance(app, dict) and app.get("id") not in p1.applications:
+            d.add("application.id", f"application {app.get('id')} does not exist")
 
-    async def devices_list(request: Request) -> Response:
-        uid = request.path_params["userId"]
-        with state.lock:
-            if uid not in state.p1.users:
-                return _not_found(f"user {uid}")
-            return collection(request, "devices", copy.deepcopy(state.p1.devices.get(uid, [])))
+    def save_device(request: Request, doc: Json, ident: str | None, old: Json | None, extra: Any) -> str:
+        doc["id"] = doc.get("id") or new_id()
+        # Pairing through the mobile SDK is out of scope: a device created here is paired at once.
+        doc.setdefault("status", "ACTIVE")
+        doc["user"] = {"id": request.path_params["userId"]}
+        doc["createdAt"] = now_iso()
+        return doc["id"]
 
-    async def devices_create(request: Request) -> Response:
-        uid = request.path_params["userId"]
-        doc = await body_of(request)
-        if isinstance(doc, Response):
-            return doc
-        with state.lock:
-            if uid not in state.p1.users:
-                return _not_found(f"user {uid}")
-            d = _Details()
-            doc.setdefault("type", "MOBILE")
-            if doc["type"] not in ("MOBILE", "SMS", "EMAIL", "VOICE", "TOTP", "FIDO2"):
-                d.add("type", "unknown device type")
-            app = doc.get("application")
-            if doc["type"] == "MOBILE" and isinstance(app, dict) and app.get("id") not in state.p1.applications:
-                d.add("application.id", f"application {app.get('id')} does not exist")
-            if (r := d.response()) is not None:
-                return r
-            doc["id"] = doc.get("id") or new_id()
-            # Pairing through the mobile SDK is out of scope: a device created here is paired at once.
-            doc.setdefault("status", "ACTIVE")
-            doc["user"] = {"id": uid}
-            doc["createdAt"] = _now()
-            state.p1.devices.setdefault(uid, []).append(doc)
-            state.touch()
-            return JSONResponse(copy.deepcopy(doc), status_code=201)
+    devices = Collection(path="/environments/{envId}/users/{userId}/devices", label="device", name="devices",
+                         param="deviceId", items=user_devices, parent=user_exists, check=check_device,
+                         save=save_device, updatable=False)
 
-    async def device_get(request: Request) -> Response:
-        uid, did = request.path_params["userId"], request.path_params["deviceId"]
-        with state.lock:
-            for dev in state.p1.devices.get(uid, []):
-                if dev.get("id") == did:
-                    return JSONResponse(copy.deepcopy(dev))
-            return _not_found(f"device {did}")
-
-    async def device_delete(request: Request) -> Response:
-        uid, did = request.path_params["userId"], request.path_params["deviceId"]
-        with state.lock:
-            devs = state.p1.devices.get(uid, [])
-            for i, dev in enumerate(devs):
-                if dev.get("id") == did:
-                    del devs[i]
-                    state.touch()
-                    return Response(status_code=204)
-            return _not_found(f"device {did}")
-
-    # ---- generic id-keyed collections (MFA policies, applications, sign-on policies)
-
-    def keyed(store: Callable[[], dict[str, Json]], name: str, label: str,
-              check: Callable[[Json, _Details, str | None], None],
-              in_use: Callable[[str], list[str]] | None = None) -> list[Route]:
-        async def list_(request: Request) -> Response:
-            with state.lock:
-                return collection(request, name, [copy.deepcopy(x) for x in store().values()])
-
-        async def create(request: Request) -> Response:
-            doc = await body_of(request)
-            if isinstance(doc, Response):
-                return doc
-            with state.lock:
-                d = _Details()
-                doc.pop("id", None)  # PingOne assigns ids
-                check(doc, d, None)
-                if (r := d.response()) is not None:
-                    return r
-                doc["id"] = new_id()
-                doc["environment"] = {"id": state.p1.environment_id}
-                doc["createdAt"] = doc["updatedAt"] = _now()
-                store()[doc["id"]] = doc
-                state.touch()
-                return JSONResponse(copy.deepcopy(doc), status_code=201)
-
-        async def get(request: Request) -> Response:
-            ident = request.path_params["id"]
-            with state.lock:
-                if ident not in store():
-                    return _not_found(f"{label} {ident}")
-                return JSONResponse(copy.deepcopy(store()[ident]))
-
-        async def put(request: Request) -> Response:
-            ident = request.path_params["id"]
-            doc = await body_of(request)
-            if isinstance(doc, Response):
-                return doc
-            with state.lock:
-                if ident not in store():
-                    return _not_found(f"{label} {ident}")
-                d = _Details()
-                check(doc, d, ident)
-                if (r := d.response()) is not None:
-                    return r
-                old = store()[ident]
-                doc["id"] = ident
-                doc["environment"] = {"id": state.p1.environment_id}
-                doc["createdAt"] = old.get("createdAt", _now())
-                doc["updatedAt"] = _now()
-                if "actions" in old and "actions" not in doc:
-                    doc["actions"] = old["actions"]  # actions are a sub-resource
-                store()[ident] = doc
-                state.touch()
-                return JSONResponse(copy.deepcopy(doc))
-
-        async def delete(request: Request) -> Response:
-            ident = request.path_params["id"]
-            with state.lock:
-                if ident not in store():
-                    return _not_found(f"{label} {ident}")
-                users = in_use(ident) if in_use else []
-                if users:
-                    d = _Details()
-                    d.add("id", f"{label} is in use by {', '.join(users)}", "CONSTRAINT_VIOLATION")
-                    return d.response()  # type: ignore[return-value]
-                del store()[ident]
-                state.touch()
-                return Response(status_code=204)
-
-        base = f"/environments/{{envId}}/{name}"
-        return [Route(base, guard(list_), methods=["GET"]), Route(base, guard(create), methods=["POST"]),
-                Route(base + "/{id}", guard(get), methods=["GET"]), Route(base + "/{id}", guard(put), methods=["PUT"]),
-                Route(base + "/{id}", guard(delete), methods=["DELETE"])]
+    # ---- MFA policies and applications
 
     def mfa_in_use(pid: str) -> list[str]:
-        users = [f"sign-on policy {p.get('name')}" for p in state.p1.sign_on_policies.values()
-                 if any((a.get("deviceAuthenticationPolicy") or {}).get("id") == pid for a in p.get("actions", []))]
-        return users
+        return [f"sign-on policy {p.get('name')}" for p in p1.sign_on_policies.values()
+                if any((a.get("deviceAuthenticationPolicy") or {}).get("id") == pid for a in p.get("actions", []))]
 
     def app_in_use(aid: str) -> list[str]:
-        return [f"MFA policy {p.get('name')}" for p in state.p1.mfa_policies.values()
+        return [f"MFA policy {p.get('name')}" for p in p1.mfa_policies.values()
                 if any(a.get("id") == aid for a in (p.get("mobile") or {}).get("applications", []))]
 
     def check_mfa(doc: Json, d: _Details, ident: str | None) -> None:
         _check_mfa_policy(state, doc, d)
         doc.setdefault("default", False)
         if doc.get("default") is True:
-            for pid, other in state.p1.mfa_policies.items():
+            for pid, other in p1.mfa_policies.items():
                 if pid != ident:
                     other["default"] = False  # only one default policy per environment
 
-    def check_app(doc: Json, d: _Details, ident: str | None) -> None:
-        _check_application(doc, d)
+    mfa_policies = _p1_keyed("deviceAuthenticationPolicies", "device authentication policy",
+                             lambda: p1.mfa_policies, check_mfa, lambda: p1.environment_id, users_of=mfa_in_use)
+    applications = _p1_keyed("applications", "application", lambda: p1.applications,
+                             lambda doc, d, ident: _check_application(doc, d), lambda: p1.environment_id,
+                             users_of=app_in_use)
 
-    def check_sop(doc: Json, d: _Details, ident: str | None) -> None:
+    # ---- sign-on policies and their actions (a sub-resource: never part of the policy's own answers)
+
+    def strip_actions(p: Json) -> Json:
+        return {k: copy.deepcopy(v) for k, v in p.items() if k != "actions"}
+
+    def check_sop(request: Request, doc: Json, d: _Details, ident: str | None) -> None:
+        if ident is None:
+            doc.pop("id", None)
+        doc.pop("actions", None)
         _check_sign_on_policy(state, doc, d, ident)
         doc.setdefault("actions", [])
 
-    routes = [
-        Route("/{envId}/as/token", token, methods=["POST"]),
-        Route("/environments/{envId}", guard(env_get), methods=["GET"]),
-        Route("/environments/{envId}/users", guard(users_list), methods=["GET"]),
-        Route("/environments/{envId}/users", guard(users_create), methods=["POST"]),
-        Route("/environments/{envId}/users/{userId}", guard(user_get), methods=["GET"]),
-        Route("/environments/{envId}/users/{userId}", guard(user_put), methods=["PUT"]),
-        Route("/environments/{envId}/users/{userId}", guard(user_delete), methods=["DELETE"]),
-        Route("/environments/{envId}/users/{userId}/devices", guard(devices_list), methods=["GET"]),
-        Route("/environments/{envId}/users/{userId}/devices", guard(devices_create), methods=["POST"]),
-        Route("/environments/{envId}/users/{userId}/devices/{deviceId}", guard(device_get), methods=["GET"]),
-        Route("/environments/{envId}/users/{userId}/devices/{deviceId}", guard(device_delete), methods=["DELETE"]),
-    ]
-    routes += keyed(lambda: state.p1.mfa_policies, "deviceAuthenticationPolicies", "device authentication policy",
-                    check_mfa, mfa_in_use)
-    routes += keyed(lambda: state.p1.applications, "applications", "application", check_app, app_in_use)
-    routes += _sign_on_routes(state, guard, body_of, collection, check_sop)
-    routes += _template_routes(state, guard, body_of, collection)
-    return Starlette(routes=routes)
+    def save_sop(request: Request, doc: Json, ident: str | None, old: Json | None, extra: Any) -> str:
+        doc["id"] = ident if ident is not None else new_id()
+        doc["environment"] = env()
+        if old is not None:
+            doc["actions"] = old.get("actions", [])
+        return doc["id"]
 
+    sign_on = Collection(path="/environments/{envId}/signOnPolicies", label="sign-on policy",
+                         name="signOnPolicies", items=lambda request: DictItems(p1.sign_on_policies),
+                         check=check_sop, save=save_sop, out=strip_actions)
 
-def _sign_on_routes(state: SimulatorState, guard: Callable[[Handler], Handler], body_of: Any, collection: Any,
-                    check_sop: Callable[[Json, _Details, str | None], None]) -> list[Route]:
-    base = "/environments/{envId}/signOnPolicies"
+    def policy_actions(request: Request) -> ListItems:
+        pid = request.path_params["id"]
+        return ListItems(lambda: p1.sign_on_policies.get(pid, {}).get("actions", []),
+                         lambda: p1.sign_on_policies[pid].setdefault("actions", []))
 
-    async def list_(request: Request) -> Response:
-        with state.lock:
-            items = [{k: copy.deepcopy(v) for k, v in p.items() if k != "actions"}
-                     for p in state.p1.sign_on_policies.values()]
-        return collection(request, "signOnPolicies", items)
+    def sop_exists(request: Request) -> Response | None:
+        pid = request.path_params["id"]
+        return None if pid in p1.sign_on_policies else _not_found(f"sign-on policy {pid}")
 
-    def strip(p: Json) -> Json:
-        return {k: copy.deepcopy(v) for k, v in p.items() if k != "actions"}
+    def save_action(request: Request, doc: Json, ident: str | None, old: Json | None, extra: Any) -> str:
+        doc.update({"id": ident or new_id(), "signOnPolicy": {"id": request.path_params["id"]},
+                    "environment": env()})
+        return doc["id"]
 
-    async def create(request: Request) -> Response:
-        doc = await body_of(request)
-        if isinstance(doc, Response):
-            return doc
-        with state.lock:
-            d = _Details()
-            doc.pop("id", None)
-            doc.pop("actions", None)
-            check_sop(doc, d, None)
-            if (r := d.response()) is not None:
-                return r
-            doc["id"] = new_id()
-            doc["environment"] = {"id": state.p1.environment_id}
-            state.p1.sign_on_policies[doc["id"]] = doc
-            state.touch()
-            return JSONResponse(strip(doc), status_code=201)
+    actions = Collection(path="/environments/{envId}/signOnPolicies/{id}/actions", label="sign-on policy action",
+                         name="actions", param="actionId", items=policy_actions, parent=sop_exists,
+                         check=lambda request, doc, d, ident: _check_action(state, doc, d), save=save_action)
 
-    async def get(request: Request) -> Response:
-        ident = request.path_params["id"]
-        with state.lock:
-            if ident not in state.p1.sign_on_policies:
-                return _not_found(f"sign-on policy {ident}")
-            return JSONResponse(strip(state.p1.sign_on_policies[ident]))
+    # ---- notification templates (predefined, read-only) and their contents
 
-    async def put(request: Request) -> Response:
-        ident = request.path_params["id"]
-        doc = await body_of(request)
-        if isinstance(doc, Response):
-            return doc
-        with state.lock:
-            if ident not in state.p1.sign_on_policies:
-                return _not_found(f"sign-on policy {ident}")
-            d = _Details()
-            doc.pop("actions", None)
-            check_sop(doc, d, ident)
-            if (r := d.response()) is not None:
-                return r
-            doc["id"] = ident
-            doc["environment"] = {"id": state.p1.environment_id}
-            doc["actions"] = state.p1.sign_on_policies[ident].get("actions", [])
-            state.p1.sign_on_policies[ident] = doc
-            state.touch()
-            return JSONResponse(strip(doc))
-
-    async def delete(request: Request) -> Response:
-        ident = request.path_params["id"]
-        with state.lock:
-            if ident not in state.p1.sign_on_policies:
-                return _not_found(f"sign-on policy {ident}")
-            del state.p1.sign_on_policies[ident]
-            state.touch()
-            return Response(status_code=204)
-
-    async def actions_list(request: Request) -> Response:
-        ident = request.path_params["id"]
-        with state.lock:
-            if ident not in state.p1.sign_on_policies:
-                return _not_found(f"sign-on policy {ident}")
-            return collection(request, "actions", copy.deepcopy(state.p1.sign_on_policies[ident].get("actions", [])))
-
-    async def action_create(request: Request) -> Response:
-        ident = request.path_params["id"]
-        doc = await body_of(request)
-        if isinstance(doc, Response):
-            return doc
-        with state.lock:
-            if ident not in state.p1.sign_on_policies:
-                return _not_found(f"sign-on policy {ident}")
-            d = _Details()
-            _check_action(state, doc, d)
-            if (r := d.response()) is not None:
-                return r
-            doc["id"] = new_id()
-            doc["signOnPolicy"] = {"id": ident}
-            doc["environment"] = {"id": state.p1.environment_id}
-            state.p1.sign_on_policies[ident].setdefault("actions", []).append(doc)
-            state.touch()
-            return JSONResponse(copy.deepcopy(doc), status_code=201)
-
-    def find_action(ident: str, aid: str) -> tuple[list[Json], int] | None:
-        actions = state.p1.sign_on_policies.get(ident, {}).get("actions", [])
-        for i, a in enumerate(actions):
-            if a.get("id") == aid:
-                return actions, i
-        return None
-
-    async def action_get(request: Request) -> Response:
-        ident, aid = request.path_params["id"], request.path_params["actionId"]
-        with state.lock:
-            found = find_action(ident, aid)
-            if found is None:
-                return _not_found(f"sign-on policy action {aid}")
-            return JSONResponse(copy.deepcopy(found[0][found[1]]))
-
-    async def action_put(request: Request) -> Response:
-        ident, aid = request.path_params["id"], request.path_params["actionId"]
-        doc = await body_of(request)
-        if isinstance(doc, Response):
-            return doc
-        with state.lock:
-            found = find_action(ident, aid)
-            if found is None:
-                return _not_found(f"sign-on policy action {aid}")
-            d = _Details()
-            _check_action(state, doc, d)
-            if (r := d.response()) is not None:
-                return r
-            doc.update({"id": aid, "signOnPolicy": {"id": ident}, "environment": {"id": state.p1.environment_id}})
-            found[0][found[1]] = doc
-            state.touch()
-            return JSONResponse(copy.deepcopy(doc))
-
-    async def action_delete(request: Request) -> Response:
-        ident, aid = request.path_params["id"], request.path_params["actionId"]
-        with state.lock:
-            found = find_action(ident, aid)
-            if found is None:
-                return _not_found(f"sign-on policy action {aid}")
-            del found[0][found[1]]
-            state.touch()
-            return Response(status_code=204)
-
-    return [
-        Route(base, guard(list_), methods=["GET"]), Route(base, guard(create), methods=["POST"]),
-        Route(base + "/{id}", guard(get), methods=["GET"]), Route(base + "/{id}", guard(put), methods=["PUT"]),
-        Route(base + "/{id}", guard(delete), methods=["DELETE"]),
-        Route(base + "/{id}/actions", guard(actions_list), methods=["GET"]),
-        Route(base + "/{id}/actions", guard(action_create), methods=["POST"]),
-        Route(base + "/{id}/actions/{actionId}", guard(action_get), methods=["GET"]),
-        Route(base + "/{id}/actions/{actionId}", guard(action_put), methods=["PUT"]),
-        Route(base + "/{id}/actions/{actionId}", guard(action_delete), methods=["DELETE"]),
-    ]
-
-
-def _template_routes(state: SimulatorState, guard: Callable[[Handler], Handler], body_of: Any,
-                     collection: Any) -> list[Route]:
-    base = "/environments/{envId}/templates/{name}"
-
-    def known(name: str) -> bool:
-        return name in KNOWN_TEMPLATES or name in state.p1.template_contents
+    def known_template(request: Request) -> Response | None:
+        name = request.path_params["name"]
+        return None if name in KNOWN_TEMPLATES or name in p1.template_contents else _not_found(f"template {name}")
 
     async def template_get(request: Request) -> Response:
         name = request.path_params["name"]
-        if not known(name):
-            return _not_found(f"template {name}")
+        if (r := known_template(request)) is not None:
+            return r
         dynamic = name in ("transaction", "general")
         return JSONResponse({"id": name, "name": name, "displayName": name.replace("_", " ").title(),
                              "deliveryMethods": ["Email", "SMS", "Voice", "Push"],
                              "defaultVariables": ["user.username", "user.name.given"],
                              "optionalVariables": [], "allowsDynamicVariables": dynamic})
 
-    async def contents_list(request: Request) -> Response:
+    def template_contents(request: Request) -> ListItems:
         name = request.path_params["name"]
-        if not known(name):
-            return _not_found(f"template {name}")
-        with state.lock:
-            items = copy.deepcopy(state.p1.template_contents.get(name, []))
-        return collection(request, "contents", items)
+        return ListItems(lambda: p1.template_contents.get(name, []), lambda: p1.template_contents[name])
 
-    async def content_create(request: Request) -> Response:
-        name = request.path_params["name"]
-        if not known(name):
-            return _not_found(f"template {name}")
-        doc = await body_of(request)
-        if isinstance(doc, Response):
-            return doc
-        with state.lock:
-            existing = state.p1.template_contents.setdefault(name, [])
-            d = _Details()
+    def check_content(request: Request, doc: Json, d: _Details, ident: str | None) -> None:
+        # Created even when validation fails: the (known) template then lists no contents.
+        existing = p1.template_contents.setdefault(request.path_params["name"], [])
+        if ident is None:
             doc.pop("id", None)
-            _check_content(doc, d, existing, None)
-            if (r := d.response()) is not None:
-                return r
-            doc["id"] = new_id()
-            doc["template"] = {"id": name, "name": name}
-            doc["environment"] = {"id": state.p1.environment_id}
-            existing.append(doc)
-            state.touch()
-            return JSONResponse(copy.deepcopy(doc), status_code=201)
+        _check_content(doc, d, existing, ident)
 
-    def find(name: str, cid: str) -> tuple[list[Json], int] | None:
-        for i, c in enumerate(state.p1.template_contents.get(name, [])):
-            if c.get("id") == cid:
-                return state.p1.template_contents[name], i
-        return None
+    def save_content(request: Request, doc: Json, ident: str | None, old: Json | None, extra: Any) -> str:
+        name = request.path_params["name"]
+        doc.update({"id": ident or new_id(), "template": {"id": name, "name": name}, "environment": env()})
+        return doc["id"]
 
-    async def content_get(request: Request) -> Response:
-        name, cid = request.path_params["name"], request.path_params["contentId"]
-        with state.lock:
-            found = find(name, cid)
-            if found is None:
-                return _not_found(f"template content {cid}")
-            return JSONResponse(copy.deepcopy(found[0][found[1]]))
+    contents = Collection(path="/environments/{envId}/templates/{name}/contents", label="template content",
+                          name="contents", param="contentId", items=template_contents, precheck=known_template,
+                          check=check_content, save=save_content)
 
-    async def content_put(request: Request) -> Response:
-        name, cid = request.path_params["name"], request.path_params["contentId"]
-        doc = await body_of(request)
-        if isinstance(doc, Response):
-            return doc
-        with state.lock:
-            found = find(name, cid)
-            if found is None:
-                return _not_found(f"template content {cid}")
-            d = _Details()
-            _check_content(doc, d, found[0], cid)
-            if (r := d.response()) is not None:
-                return r
-            doc.update({"id": cid, "template": {"id": name, "name": name},
-                        "environment": {"id": state.p1.environment_id}})
-            found[0][found[1]] = doc
-            state.touch()
-            return JSONResponse(copy.deepcopy(doc))
-
-    async def content_delete(request: Request) -> Response:
-        name, cid = request.path_params["name"], request.path_params["contentId"]
-        with state.lock:
-            found = find(name, cid)
-            if found is None:
-                return _not_found(f"template content {cid}")
-            del found[0][found[1]]
-            state.touch()
-            return Response(status_code=204)
-
-    return [
-        Route(base, guard(template_get), methods=["GET"]),
-        Route(base + "/contents", guard(contents_list), methods=["GET"]),
-        Route(base + "/contents", guard(content_create), methods=["POST"]),
-        Route(base + "/contents/{contentId}", guard(content_get), methods=["GET"]),
-        Route(base + "/contents/{contentId}", guard(content_put), methods=["PUT"]),
-        Route(base + "/contents/{contentId}", guard(content_delete), methods=["DELETE"]),
+    routes = [
+        Route("/{envId}/as/token", token, methods=["POST"]),
+        Route("/environments/{envId}", guard(env_get), methods=["GET"]),
     ]
+    for col in (users, devices, mfa_policies, applications, sign_on, actions):
+        routes += collection_routes(api, col)
+    routes.append(Route("/environments/{envId}/templates/{name}", guard(template_get), methods=["GET"]))
+    routes += collection_routes(api, contents)
+    return Starlette(routes=routes)

@@ -321,3 +321,55 @@ def test_reprs_never_show_secrets(fas: FakeAS) -> None:
     assert {"outcome", "error", "error_description", "expires_in", "interval", "polls", "slow_downs", "mode",
             "latency_s", "id_token_claims", "events"} <= set(d)
     assert set(d["latency_s"]) >= {"ack", "decision", "total"}
+
+
+def test_private_key_jwt_from_pem_and_bad_keys(tmp_path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    ec_pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    assert PrivateKeyJwt(ec_pem.decode()).alg == "ES256"
+    rsa_file = tmp_path / "rsa.pem"
+    rsa_file.write_bytes(rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    assert PrivateKeyJwt(rsa_file).alg == "RS256"
+    assert PrivateKeyJwt(rsa_file, alg="PS256").alg == "PS256"
+    with pytest.raises(errors.InputError) as e:
+        PrivateKeyJwt(jose.public_jwk(jose.demo_client_key()))
+    assert e.value.field == "private_key"
+    with pytest.raises(errors.InputError):
+        PrivateKeyJwt("not a key")
+
+
+def test_push_receiver_rejects_unbound_tokens() -> None:
+    """A pushed ID token whose at_hash / auth_req_id do not match the payload: 400, and the flow ends
+    with token_validation_error instead of waiting for expiry."""
+    import httpx
+
+    from ciba_kit.client import NotificationReceiver
+    from ciba_kit.protocol.constants import CLAIM_AUTH_REQ_ID
+
+    s = FakeAS(modes=("push",))
+    rx = NotificationReceiver.start("http://127.0.0.1:0/cb")
+    try:
+        client = CibaClient.discover(s.issuer, "c1", auth=ClientSecretBasic(SECRET), mode="push", receiver=rx)
+
+        async def go():
+            req = await client.start(login_hint="alice")
+            token = s.bc_forms[0]["client_notification_token"]
+            rid = s.ack["auth_req_id"]
+            bad_idt = s.id_token(**{CLAIM_AUTH_REQ_ID: rid, "at_hash": "wrong"})
+            async with httpx.AsyncClient() as h:
+                r = await h.post(rx.url, json={"auth_req_id": rid, "access_token": "at", "token_type": "Bearer",
+                                               "id_token": bad_idt}, headers={"Authorization": f"Bearer {token}"})
+            flow = await client.wait(req)
+            await client.aclose()
+            return r.status_code, flow
+        status, flow = asyncio.run(go())
+        assert status == 400
+        assert flow.outcome == Outcome.ERROR and flow.error == "token_validation_error"
+        assert "at_hash" in flow.error_description
+    finally:
+        rx.stop()
+        s.stop()

@@ -81,3 +81,45 @@ def test_unreachable_issuer_exits_3(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert code == 3
     err = capsys.readouterr().err
     assert "s3cret-value" not in err and err.startswith("ciba-kit run: error:")
+
+
+def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
+    """SIGINT to a running ``ciba-kit run``: exit 130, finished flows kept, in-flight ones cancelled."""
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    root = Path(__file__).resolve().parents[2]
+    db = tmp_path / "int.db"
+    env = {**os.environ, "PYTHONPATH": str(root) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.Popen([sys.executable, "-m", "ciba_kit", "run", "--client-id", "demo-poll", "--population", "40",
+                             "--flows", "400", "--concurrency", "8", "--seed", "2", "--db", str(db)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 60
+        done = 0
+        while time.monotonic() < deadline and done < 2:
+            time.sleep(0.2)
+            if db.exists():
+                try:
+                    con = sqlite3.connect(db)
+                    done = con.execute("SELECT COUNT(*) FROM flow WHERE outcome NOT IN ('incomplete')").fetchone()[0]
+                    con.close()
+                except sqlite3.OperationalError:
+                    pass
+        assert done >= 2, "no flow finished within a minute"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT status FROM run").fetchall() == [("interrupted",)]
+    counts = dict(con.execute("SELECT outcome, COUNT(*) FROM flow GROUP BY outcome").fetchall())
+    assert counts.get("incomplete", 0) == 0 and counts.get("cancelled", 0) >= 1
+    assert sum(v for k, v in counts.items() if k != "cancelled") >= 2
