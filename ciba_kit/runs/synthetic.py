@@ -10,7 +10,6 @@ Everything is vectorised with numpy and inserted with ``executemany``.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from typing import Mapping
