@@ -90,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", required=True, metavar="FILE", help="SQLite run log (created or appended)")
     p.add_argument("--rate", type=float, metavar="R", help="arrival rate, flows per second (default: as fast "
                    "as the concurrency allows)")
-    p.add_argument("--speed", type=float, default=1.0, metavar="F",
+    p.add_argument("--speed", type=float, metavar="F",
                    help="embedded simulator only: run its clock (and the client's) F times faster")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
 

@@ -37,7 +37,11 @@ def parse_source(text: str) -> list[nbformat.NotebookNode]:
             body = "\n".join(l[2:] if l.startswith("# ") else l.lstrip("#") for l in body.splitlines())
             cells.append(nbformat.v4.new_markdown_cell(body))
         elif body.strip():
-            cells.append(nbformat.v4.new_code_cell(body))
+            cell = nbformat.v4.new_code_cell(body)
+            # nbclient stops at an error unless the cell is tagged; nbval reads the comment marker.
+            if any(l.strip().lstrip("#").strip() == "NBVAL_RAISES_EXCEPTION" for l in body.splitlines()):
+                cell.metadata["tags"] = ["raises-exception"]
+            cells.append(cell)
 
     for line in text.splitlines():
         if line.startswith("# %%"):

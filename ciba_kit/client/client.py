@@ -767,7 +767,9 @@ class _FlowState:
                 decision = rel(self.decision_at)
             else:
                 before = rel(self.decision_at)
-                after = rel(req.last_pending_sent if req.last_pending_sent is not None else req.ack_at)
+                # With no pending poll the user may have decided even before the acknowledgement
+                # arrived (under load), so the only safe lower bound is the request's send.
+                after = rel(req.last_pending_sent if req.last_pending_sent is not None else t0)
                 if after is not None and before is not None:
                     decision = (after + before) / 2
         latency = Latency(ack_s=req.ack_at - t0, decision_s=decision, total_s=rel(self.end),

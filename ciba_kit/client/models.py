@@ -60,7 +60,7 @@ class Latency:
             arrived; for poll the midpoint of [decision_after_s, decision_before_s].
         total_s: Until the flow ended (tokens validated, or the final error).
         decision_after_s: Poll mode lower bound: the last poll that still saw ``authorization_pending``
-            was sent then (or the acknowledgement arrived, if no poll was pending).
+            was sent then (or 0, the request's send, if no poll was pending).
         decision_before_s: Poll mode upper bound: the answer carrying the decision arrived then.
     """
 

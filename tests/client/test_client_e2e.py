@@ -63,7 +63,8 @@ def test_poll_approved_with_every_auth_method(xsim: Simulator, client_id: str, a
     assert sends[0] - flow.timeline[0].t >= 2.0
     assert all(b - a >= 2.0 for a, b in zip(sends, sends[1:]))
     lat = flow.latency
-    assert 0 < lat.ack_s <= lat.decision_after_s <= lat.decision_s <= lat.decision_before_s <= lat.total_s
+    assert 0 < lat.ack_s <= lat.total_s
+    assert 0 <= lat.decision_after_s <= lat.decision_s <= lat.decision_before_s <= lat.total_s
     truth = xsim.truth(flow.auth_req_id_hash)
     assert truth.user == "alice" and truth.decided is not None
 
@@ -224,8 +225,6 @@ def test_ping_manual_exactly_one_token_call(xsim: Simulator, receiver: Notificat
     assert flow.latency.decision_s is not None and flow.latency.decision_after_s is None
 
 
-@pytest.mark.xfail(strict=False, reason="simulator: a ping/push timer that fires a little early is never "
-                   "re-armed, so persona-decided ping flows sometimes get no notification (reported)")
 def test_ping_persona_alice(xsim: Simulator, receiver: NotificationReceiver) -> None:
     client = _client(xsim, "t-ping", ClientSecretBasic("t-ping-secret"), mode="ping", receiver=receiver)
     f = run(_flow(client, login_hint="alice", timeout=20))
