@@ -29,7 +29,7 @@ from .client import CibaClient
 from .models import FlowResult
 from .receiver import NotificationReceiver
 
-__all__ = ["request_command", "EXIT_APPROVED", "EXIT_NO_TOKENS", "EXIT_USAGE", "EXIT_TRANSPORT"]
+__all__ = ["request_command", "auth_from_args", "EXIT_APPROVED", "EXIT_NO_TOKENS", "EXIT_USAGE", "EXIT_TRANSPORT"]
 
 EXIT_APPROVED, EXIT_NO_TOKENS, EXIT_USAGE, EXIT_TRANSPORT = 0, 1, 2, 3
 DEFAULT_NOTIFICATION_ENDPOINT = "http://127.0.0.1:9032/cb"
@@ -60,7 +60,12 @@ def _embedded_client_doc(sim: Any, client_id: str) -> dict[str, Any] | None:
         return dict(doc) if doc else None
 
 
-def _build_auth(args: argparse.Namespace, sim: Any, doc: dict[str, Any] | None) -> ClientAuth:
+def auth_from_args(args: argparse.Namespace, sim: Any = None, doc: dict[str, Any] | None = None) -> ClientAuth:
+    """The client authentication the command-line options ask for (shared by ``request`` and ``run``).
+
+    With the embedded simulator (``sim``) the demo client's document ``doc`` supplies the method and
+    secret the options leave out, and ``private_key_jwt`` defaults to the demo-only key.
+    """
     method = _get(args, "auth_method")
     secret = _get(args, "client_secret") or os.environ.get(SECRET_ENV_VAR)
     key_file = _get(args, "private_key")
@@ -129,7 +134,7 @@ def request_command(args: argparse.Namespace) -> int:
                 if doc is None:
                     raise InputError("--client-id", f"the embedded simulator has no client {args.client_id!r}",
                                      "use demo-poll, demo-post, demo-ping, demo-jwt, demo-signed or demo-nociba")
-            auth = _build_auth(args, sim, doc)
+            auth = auth_from_args(args, sim, doc)
             secrets += auth.secrets()
             mode_s = _get(args, "mode") or (str(doc.get("cibaDeliveryMode") or "poll").lower() if doc else "poll")
             mode = DeliveryMode(mode_s)

@@ -25,7 +25,6 @@ import warnings
 from contextlib import ExitStack
 from typing import Any
 
-from ciba_kit.protocol import jose
 from ciba_kit.protocol.clock import SYSTEM_CLOCK, Clock, ScaledClock
 from ciba_kit.protocol.constants import DeliveryMode
 from ciba_kit.protocol.errors import CibaError, DiscoveryError, InputError, ProtocolError, TransportError
@@ -38,8 +37,6 @@ from .store import RunLog
 __all__ = ["run_command", "report_command", "EXIT_OK", "EXIT_USAGE", "EXIT_TRANSPORT", "EXIT_INTERRUPTED"]
 
 EXIT_OK, EXIT_USAGE, EXIT_TRANSPORT, EXIT_INTERRUPTED = 0, 2, 3, 130
-_PF_AUTH = {"SECRET": "client_secret_basic", "CLIENT_SECRET_JWT": "client_secret_jwt",
-            "PRIVATE_KEY_JWT": "private_key_jwt", "CERTIFICATE": "tls_client_auth"}
 DEFAULT_NOTIFICATION_ENDPOINT = "http://127.0.0.1:9032/cb"
 
 
@@ -54,28 +51,16 @@ def _fail(cmd: str, code: int, message: str, secrets: list[str | None]) -> int:
 
 
 def _auth(args: argparse.Namespace, sim: Any) -> Any:
-    from ciba_kit.client.auth import SECRET_ENV_VAR, auth_for_method
+    from ciba_kit.client.commands import auth_from_args
 
-    method = _get(args, "auth_method")
-    secret = _get(args, "client_secret") or os.environ.get(SECRET_ENV_VAR)
-    key_file = _get(args, "private_key")
+    doc = None
     if sim is not None:
         with sim.state.lock:
             doc = sim.state.pf.clients.get(args.client_id)
-            if doc is None:
-                raise InputError("--client-id", f"the embedded simulator has no client {args.client_id!r}",
-                                 "use demo-poll, demo-post, demo-ping, demo-jwt or demo-signed")
-            method = method or _PF_AUTH.get(str(doc.get("clientAuth", {}).get("type", "SECRET")), "client_secret_basic")
-            secret = secret or sim.state.pf.client_secrets.get(args.client_id)
-    method = method or ("private_key_jwt" if key_file else "client_secret_basic")
-    key: Any = None
-    if key_file:
-        if not os.path.isfile(key_file):
-            raise InputError("--private-key", f"file {key_file!r} not found", "pass a JWK or PEM private key file")
-        key = open(key_file, encoding="utf-8").read()
-    elif method == "private_key_jwt" and sim is not None:
-        key = jose.demo_client_key()  # demo-only key, valid only against the embedded simulator
-    return auth_for_method(method, secret=secret, private_key=key)
+        if doc is None:
+            raise InputError("--client-id", f"the embedded simulator has no client {args.client_id!r}",
+                             "use demo-poll, demo-post, demo-ping, demo-jwt or demo-signed")
+    return auth_from_args(args, sim, doc)
 
 
 def _mode(args: argparse.Namespace, sim: Any) -> tuple[DeliveryMode, str | None]:
