@@ -104,17 +104,31 @@ class HttpResponse:
         return self.headers.get("content-type")
 
 
+def _chain(exc: BaseException) -> list[BaseException]:
+    out: list[BaseException] = []
+    cur: BaseException | None = exc
+    while cur is not None and cur not in out and len(out) < 10:
+        out.append(cur)
+        cur = cur.__cause__ or cur.__context__
+    return out
+
+
 def _describe(exc: BaseException) -> str:
+    chain = _chain(exc)
     cause = exc.__cause__ or exc.__context__
     text = str(exc) or (str(cause) if cause else "") or exc.__class__.__name__
-    low = (text + " " + (str(cause) if cause else "")).lower()
-    if "certificate" in low or "ssl" in low or "tls" in low or isinstance(cause, ssl.SSLError):
+    low = " ".join(str(e) for e in chain).lower()
+    names = " ".join(type(e).__name__ for e in chain)
+    # Judge TLS by exception types (aiohttp's messages say "ssl:default" on every connect error).
+    if any(isinstance(e, ssl.SSLError) for e in chain) or "SSL" in names or "Certificate" in names:
         return f"TLS failure: {text}"
+    if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in low or "connect call failed" in low:
+        return f"cannot connect (nothing listening?): {text}"
     if isinstance(exc, httpx.TimeoutException) and "disconnect" not in low:
         return f"timed out: {text}"
     if "reset" in low or "disconnect" in low or isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):
         return f"connection closed or reset by the server: {text}"
-    if isinstance(exc, httpx.ConnectError) or "connect" in low or "refused" in low:
+    if isinstance(exc, httpx.ConnectError) or "connect" in low:
         return f"cannot connect: {text}"
     return f"{exc.__class__.__name__}: {text}"
 

@@ -184,8 +184,18 @@ def test_connection_reset_is_transport_error(fas: FakeAS, transport: str) -> Non
 
 
 def test_connection_refused_at_discovery() -> None:
-    with pytest.raises(errors.TransportError, match="connect"):
+    with pytest.raises(errors.TransportError, match="connect") as info:
         CibaClient.discover("http://127.0.0.1:1", "c1", auth=ClientSecretBasic(SECRET))
+    assert "TLS" not in str(info.value)
+
+
+@pytest.mark.parametrize("transport", ["aiohttp", "httpx"])
+def test_connection_refused_mid_flow_is_not_called_tls(fas: FakeAS, transport: str) -> None:
+    # aiohttp words every connect error "... ssl:default ...": that must not read as a TLS failure.
+    fas.metadata_override = {"token_endpoint": "http://127.0.0.1:1/token"}
+    f = flow(client_for(fas, transport=transport))
+    assert f.error == "transport_error" and "cannot connect" in str(f.exception)
+    assert "TLS" not in str(f.exception)
 
 
 def test_discovery_document_not_json(fas: FakeAS) -> None:
