@@ -95,7 +95,7 @@ async def _run(args: argparse.Namespace, issuer: str, auth: ClientAuth, mode: De
             id_token_hint=_get(args, "id_token_hint"), scope=_get(args, "scope") or "openid",
             binding_message=_get(args, "binding_message"), user_code=_get(args, "user_code"),
             requested_expiry=_get(args, "requested_expiry"), acr_values=_get(args, "acr_values"),
-            sign_request=bool(_get(args, "sign_request")), timeout=_get(args, "timeout"))
+            timeout=_get(args, "timeout"))
     finally:
         await client.aclose()
 
@@ -148,7 +148,9 @@ def request_command(args: argparse.Namespace) -> int:
                     with sim.state.lock:
                         sim.state.pf.clients[args.client_id]["cibaNotificationEndpoint"] = url
                         sim.state.touch()
-            opts: dict[str, Any] = {"sign_requests": bool(_get(args, "sign_request"))}
+            # An embedded client that requires signed requests gets them without --sign-request.
+            sign = bool(_get(args, "sign_request")) or bool(doc and doc.get("cibaRequireSignedRequests"))
+            opts: dict[str, Any] = {"sign_requests": sign}
             if _get(args, "insecure"):
                 print("ciba-kit request: warning: --insecure: TLS verification off, plain http allowed",
                       file=sys.stderr)
