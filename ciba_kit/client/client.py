@@ -412,7 +412,7 @@ class CibaClient:
                           binding_message=params.get("binding_message"))
         if waiter is not None:
             waiter.bind(ack.auth_req_id)
-            req._waiter = waiter  # type: ignore[attr-defined]
+            req._waiter = waiter
         return req
 
     async def authenticate(
@@ -518,27 +518,30 @@ class CibaClient:
             return await self._send(self._token_url, body, headers)
         # Identical polls: build the request once per flow (and per loop), send it many times.
         loop = asyncio.get_running_loop()
-        cached = getattr(req, "_prepared", None)
+        cached = req._prepared
         if cached is None or cached[0] is not loop:
             body, headers = self._authed(token_request_form(req.auth_req_id), self._token_url)
             cached = (loop, self.http.prepare("POST", self._token_url, content=body, headers=headers))
-            req._prepared = cached  # type: ignore[attr-defined]
+            req._prepared = cached
         return await self._send(self._token_url, b"", {}, prepared=cached[1])
 
     async def _poll(self, req: AuthRequest, state: _FlowState, limit: float | None) -> None:
+        # Nothing from one poll is held across the next sleep (the response lives only in
+        # _poll_once): with thousands of flows pending, every object that outlives a sleep is
+        # promoted to the oldest GC generation and brings its next full collection closer.
         sched = req.schedule
-        rec = req.recorder
         clock = self.clock
         while True:
             now = clock.monotonic()
             act = sched.next_action(now)
             if isinstance(act, Wait):
-                if limit is not None and now + act.seconds >= limit:
+                delay, act = act.seconds, None
+                if limit is not None and now + delay >= limit:
                     if now < limit:
                         await clock.sleep(limit - now)
                     state.timed_out(clock.monotonic())
                     return
-                await clock.sleep(self._tick_align(now, act.seconds))
+                await clock.sleep(self._tick_align(now, delay))
                 continue
             if isinstance(act, Stop):
                 state.expired(now)
@@ -546,17 +549,21 @@ class CibaClient:
             if limit is not None and now >= limit:
                 state.timed_out(now)
                 return
-            sched.sent(now)
-            rec.add(now, "poll")
-            try:
-                resp = await self._token_call(req)
-            except TransportError as exc:
-                sched.answered()
-                rec.add(clock.monotonic(), "poll_response", error="transport_error", detail=str(exc)[:120])
-                raise
-            done = await self._handle_token_response(req, state, resp, sent=now, kind="poll_response")
-            if done:
+            if await self._poll_once(req, state, now):
                 return
+
+    async def _poll_once(self, req: AuthRequest, state: _FlowState, now: float) -> bool:
+        """Send one poll at ``now`` and handle its answer; True when the flow is over."""
+        req.schedule.sent(now)
+        req.recorder.add(now, "poll")
+        try:
+            resp = await self._token_call(req)
+        except TransportError as exc:
+            req.schedule.answered()
+            req.recorder.add(self.clock.monotonic(), "poll_response", error="transport_error",
+                             detail=str(exc)[:120])
+            raise
+        return await self._handle_token_response(req, state, resp, sent=now, kind="poll_response")
 
     async def _handle_token_response(self, req: AuthRequest, state: _FlowState, resp: HttpResponse, *,
                                      sent: float, kind: str) -> bool:
@@ -621,7 +628,7 @@ class CibaClient:
                                 tokens.refresh_token, tokens.scope), claims, self.clock.monotonic())
 
     async def _await_callback(self, req: AuthRequest, state: _FlowState, limit: float | None) -> None:
-        waiter = getattr(req, "_waiter", None)
+        waiter = req._waiter
         assert waiter is not None, "ping/push request without a receiver registration"
         clock = self.clock
         rec = req.recorder

@@ -24,12 +24,12 @@ from ..protocol import jose
 from ..protocol.constants import DeliveryMode, Outcome
 from ..protocol.errors import CibaError, DiscoveryError, InputError, ProtocolError, TransportError
 from ..protocol.masking import mask_text
-from .auth import SECRET_ENV_VAR, ClientAuth, auth_for_method
+from .auth import SECRET_ENV_VAR, ClientAuth, PrivateKeyJwt, auth_for_method
 from .client import CibaClient
 from .models import FlowResult
 from .receiver import NotificationReceiver
 
-__all__ = ["request_command", "auth_from_args", "EXIT_APPROVED", "EXIT_NO_TOKENS", "EXIT_USAGE", "EXIT_TRANSPORT"]
+__all__ = ["request_command", "auth_from_args", "signing_from_args", "cli_message", "EXIT_APPROVED", "EXIT_NO_TOKENS", "EXIT_USAGE", "EXIT_TRANSPORT"]
 
 EXIT_APPROVED, EXIT_NO_TOKENS, EXIT_USAGE, EXIT_TRANSPORT = 0, 1, 2, 3
 DEFAULT_NOTIFICATION_ENDPOINT = "http://127.0.0.1:9032/cb"
@@ -42,8 +42,28 @@ def _get(args: argparse.Namespace, name: str, default: Any = None) -> Any:
     return getattr(args, name, default)
 
 
+#: Library field names whose command-line option is spelled differently.
+_FLAG_ALIASES = {"request_signing_key": "private_key"}
+
+
+def cli_message(exc: BaseException, args: argparse.Namespace) -> str:
+    """The error text for the command line: an :class:`InputError` names the option to fix.
+
+    The library names its keyword arguments (``private_key``, ``notification_endpoint``); a user
+    at the shell typed ``--private-key``, ``--notification-endpoint``.
+    """
+    if not isinstance(exc, InputError) or exc.field.startswith("--"):
+        return str(exc)
+    name = _FLAG_ALIASES.get(exc.field, exc.field)
+    if name not in vars(args):
+        return str(exc)
+    text = f"--{name.replace('_', '-')}: {exc.problem}"
+    return f"{text} — {exc.fix}" if exc.fix else text
+
+
 def _fail(code: int, message: str, secrets: list[str | None]) -> int:
-    print(f"ciba-kit request: error: {mask_text(message, secrets).splitlines()[0]}", file=sys.stderr)
+    first = (mask_text(message, secrets).splitlines() or [""])[0]
+    print(f"ciba-kit request: error: {first}", file=sys.stderr)
     return code
 
 
@@ -74,15 +94,53 @@ def auth_from_args(args: argparse.Namespace, sim: Any = None, doc: dict[str, Any
         if secret is None:
             with sim.state.lock:
                 secret = sim.state.pf.client_secrets.get(args.client_id)
-    method = method or ("private_key_jwt" if key_file else "client_secret_basic")
+    method = (method or ("private_key_jwt" if key_file else "client_secret_basic")).replace("-", "_").lower()
+    if method in ("tls_client_auth", "self_signed_tls_client_auth"):
+        raise InputError("--auth-method", f"{method} needs a client certificate, which the command line cannot pass",
+                         "use the Python API (TlsClientAuth(cert, key)) or a secret / private_key_jwt client")
     key: Any = None
-    if key_file:
-        if not os.path.isfile(key_file):
-            raise InputError("--private-key", f"file {key_file!r} not found", "pass a JWK or PEM private key file")
-        key = open(key_file, encoding="utf-8").read()
-    elif method == "private_key_jwt" and sim is not None:
-        key = jose.demo_client_key()  # demo-only key, valid only against the embedded simulator
+    if method == "private_key_jwt":  # other methods use --private-key only to sign requests
+        key = _read_key_file(args)
+        if key is None and sim is not None:
+            key = jose.demo_client_key()  # demo-only key, valid only against the embedded simulator
     return auth_for_method(method, secret=secret, private_key=key)
+
+
+def _read_key_file(args: argparse.Namespace) -> str | None:
+    """The text of ``--private-key FILE`` (``None`` without the option)."""
+    key_file = _get(args, "private_key")
+    if not key_file:
+        return None
+    try:
+        with open(key_file, encoding="utf-8") as f:
+            return f.read()
+    except FileNotFoundError:
+        raise InputError("--private-key", f"file {key_file!r} not found", "pass a JWK or PEM private key file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a text file"
+        raise InputError("--private-key", f"cannot read {key_file!r} ({reason})",
+                         "pass a JWK or PEM private key file (DER is not supported)") from None
+
+
+def signing_from_args(args: argparse.Namespace, auth: ClientAuth, doc: dict[str, Any] | None = None) -> dict[str, Any]:
+    """:class:`CibaClient` options for signed request objects (``--sign-request``, ``--private-key``).
+
+    An embedded client that requires signed requests (``doc``) gets them without ``--sign-request``.
+    A private_key_jwt client signs with its own key; any other client signs with ``--private-key``.
+
+    Raises:
+        InputError: signing asked for, but no key to sign with (names ``--private-key``).
+    """
+    sign = bool(_get(args, "sign_request")) or bool(doc and doc.get("cibaRequireSignedRequests"))
+    opts: dict[str, Any] = {"sign_requests": sign}
+    if not sign or isinstance(auth, PrivateKeyJwt):
+        return opts
+    key = _read_key_file(args)
+    if key is None:
+        raise InputError("--private-key", f"signed requests need a private key, and {auth.method.value} has none",
+                         "pass --private-key FILE (a JWK or PEM private key registered for the client)")
+    opts["request_signing_key"] = key
+    return opts
 
 
 async def _run(args: argparse.Namespace, issuer: str, auth: ClientAuth, mode: DeliveryMode,
@@ -148,9 +206,7 @@ def request_command(args: argparse.Namespace) -> int:
                     with sim.state.lock:
                         sim.state.pf.clients[args.client_id]["cibaNotificationEndpoint"] = url
                         sim.state.touch()
-            # An embedded client that requires signed requests gets them without --sign-request.
-            sign = bool(_get(args, "sign_request")) or bool(doc and doc.get("cibaRequireSignedRequests"))
-            opts: dict[str, Any] = {"sign_requests": sign}
+            opts = signing_from_args(args, auth, doc)
             if _get(args, "insecure"):
                 print("ciba-kit request: warning: --insecure: TLS verification off, plain http allowed",
                       file=sys.stderr)
@@ -163,7 +219,7 @@ def request_command(args: argparse.Namespace) -> int:
                 warnings.simplefilter("ignore")  # the one-line warning above is the user-facing one
                 flow = asyncio.run(_run(args, issuer, auth, mode, receiver, opts))
         except (InputError, DiscoveryError) as exc:
-            return _fail(EXIT_USAGE, str(exc), secrets)
+            return _fail(EXIT_USAGE, cli_message(exc, args), secrets)
         except (TransportError, ProtocolError) as exc:
             return _fail(EXIT_TRANSPORT, str(exc), secrets)
         except CibaError as exc:

@@ -53,7 +53,11 @@ def check_url(url: str, *, field: str = "issuer", allow_insecure_http: bool = Fa
     """
     if not isinstance(url, str):
         raise InputError(field, f"must be a URL string, got {type(url).__name__}", "pass e.g. https://pf.example.com")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port out of range or not a number
+    except ValueError as exc:
+        raise InputError(field, f"{url!r} is not a valid URL ({exc})", "pass e.g. https://pf.example.com:9031") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InputError(field, f"{url!r} is not an http(s) URL", "pass e.g. https://pf.example.com:9031")
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):

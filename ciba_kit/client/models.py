@@ -125,6 +125,13 @@ class AuthRequest:
     The ``auth_req_id`` and ``client_notification_token`` are attributes but never shown.
     """
 
+    # Slots: thousands of these stay alive while pending, and a per-instance __dict__ is one more
+    # object for every full garbage collection to walk. ``_prepared`` (the flow's reusable token
+    # request) and ``_waiter`` (its receiver registration) are set by the client.
+    __slots__ = ("client_id", "mode", "auth_req_id", "expires_in", "interval", "recorder", "sent_at", "ack_at",
+                 "started_at", "schedule", "notification_token", "extra", "binding_message", "finished",
+                 "last_pending_sent", "cached_result", "_prepared", "_waiter")
+
     def __init__(self, *, client_id: str, mode: DeliveryMode, auth_req_id: str, expires_in: int,
                  interval: int | None, recorder: Recorder, sent_at: float, ack_at: float, started_at: float,
                  schedule: PollSchedule, notification_token: str | None = None, extra: dict[str, Any] | None = None,
@@ -146,6 +153,8 @@ class AuthRequest:
         # Poll-mode bounds of the decision time (client clock, absolute).
         self.last_pending_sent: float | None = None
         self.cached_result: FlowResult | None = None
+        self._prepared: Any = None
+        self._waiter: Any = None
 
     @property
     def auth_req_id_hash(self) -> str:

@@ -226,11 +226,16 @@ class NotificationReceiver:
             public_url: The URL to register at the provider, if different.
         """
         if url is not None:
-            parts = urlsplit(url)
+            try:
+                parts = urlsplit(url)
+                url_port = parts.port
+            except ValueError as exc:  # port out of range or not a number, broken IPv6 literal
+                raise InputError("notification_endpoint", f"{url!r} is not a valid URL ({exc})",
+                                 "pass e.g. http://127.0.0.1:9032/cb") from None
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise InputError("notification_endpoint", f"{url!r} is not an http(s) URL",
                                  "pass e.g. http://127.0.0.1:9032/cb")
-            host, port, path = parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), parts.path or "/"
+            host, port, path = parts.hostname, url_port or (443 if parts.scheme == "https" else 80), parts.path or "/"
         rx = cls(path=path, host=host, port=port, public_url=public_url)
         rx._serve()
         return rx

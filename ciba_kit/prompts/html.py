@@ -85,8 +85,25 @@ def _lock_screen(title: str, body: str, category: PushCategory, app_label: str, 
     )
 
 
-def _app_screen(title: str, body: str, client_name: str, logo_url: str, app_label: str, width: int) -> str:
+def _numbers(numbers: Iterable[Any]) -> str:
+    """Number matching: the numbers to pick from (the right one is shown on the consumption device)."""
+    tiles = "".join(
+        f'<div class="ciba-number" style="flex:1;text-align:center;padding:11px 0;border-radius:10px;'
+        f'border:2px solid #2f5bd3;color:#2f5bd3;font-weight:700;font-size:18px">{_e(n)}</div>' for n in numbers)
+    return ('<div class="ciba-numbers" style="margin-top:12px">'
+            '<div style="font-size:12px;color:#555;text-align:center;margin-bottom:6px">'
+            'Tap the number shown on the other screen</div>'
+            f'<div style="display:flex;gap:10px">{tiles}</div></div>')
+
+
+def _app_screen(title: str, body: str, client_name: str, logo_url: str, app_label: str, width: int,
+                numbers: list[Any] | None = None) -> str:
     height = int(width * 1.9)
+    # With number matching the user approves by tapping a number; only Deny stays a button.
+    actions = (_numbers(numbers) + '<div style="display:flex;gap:10px;margin-top:10px">'
+               + _button("Deny", primary=False) + "</div>") if numbers else (
+        '<div style="display:flex;gap:10px;margin-top:12px">'
+        + _button("Deny", primary=False) + _button("Approve", primary=True) + "</div>")
     return (
         f'<div class="ciba-phone ciba-app" style="box-sizing:border-box;width:{width}px;height:{height}px;'
         'border-radius:38px;border:10px solid #111;background:#fff;color:#111;padding:22px 16px;'
@@ -98,8 +115,7 @@ def _app_screen(title: str, body: str, client_name: str, logo_url: str, app_labe
         f'word-break:break-word">{_e(title)}</div>'
         f'<div class="ciba-body" style="font-size:14px;white-space:pre-wrap;text-align:center;color:#333;'
         f'flex:1;overflow:auto;word-break:break-word">{_e(body)}</div>'
-        '<div style="display:flex;gap:10px;margin-top:12px">'
-        + _button("Deny", primary=False) + _button("Approve", primary=True) + "</div></div>"
+        f"{actions}</div>"
     )
 
 
@@ -124,7 +140,8 @@ def phone_html(preview: Any, *, view: str = "both", findings: bool = True, app_l
 
     Args:
         preview: a :class:`PromptPreview`, or anything with ``title``, ``body`` and ``category``
-            (e.g. the simulator's pending prompt).
+            (e.g. the simulator's pending prompt); a ``number_challenge`` (number matching) puts
+            its numbers on the in-app screen in place of the Approve button.
         view: ``"both"``, ``"lock"`` (lock-screen banner) or ``"app"`` (in-app approval screen).
         findings: list the preview's lint findings under the phones.
         app_label: name shown on the banner (default: the client name).
@@ -148,7 +165,9 @@ def phone_html(preview: Any, *, view: str = "both", findings: bool = True, app_l
     if view in ("both", "lock"):
         parts.append(_lock_screen(title, body, category, label, logo_url, lim, width))
     if view in ("both", "app"):
-        parts.append(_app_screen(title, body, client_name or label, logo_url, label, width))
+        numbers = getattr(preview, "number_challenge", None) or None
+        parts.append(_app_screen(title, body, client_name or label, logo_url, label, width,
+                                 list(numbers) if numbers else None))
     caption_bits = [f"category {category.value}"]
     locale = getattr(preview, "locale", None)
     if locale:

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from .campaign import Campaign, CampaignProgress, attach_truth, flow_record, run_campaign
+from .notify import start_receiver
 from .load import FLOW_COLUMNS, OUTCOME_ORDER, export_flows, load_events, load_flows, load_runs
 from .population import DEFAULT_MIX, PERSONAS, Member, PersonaSpec, Population
 from .store import FlowRecord, RunInfo, RunLog
@@ -33,4 +34,5 @@ __all__ = [
     "export_flows",
     "FLOW_COLUMNS",
     "OUTCOME_ORDER",
+    "start_receiver",
 ]

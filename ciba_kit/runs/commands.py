@@ -63,14 +63,21 @@ def _auth(args: argparse.Namespace, sim: Any) -> Any:
     return auth_from_args(args, sim, doc)
 
 
-def _mode(args: argparse.Namespace, sim: Any) -> tuple[DeliveryMode, str | None]:
+def _mode(args: argparse.Namespace, sim: Any) -> DeliveryMode:
     doc: dict[str, Any] = {}
     if sim is not None:
         with sim.state.lock:
             doc = dict(sim.state.pf.clients.get(args.client_id) or {})
-    mode = DeliveryMode(_get(args, "mode") or str(doc.get("cibaDeliveryMode") or "poll").lower())
-    url = _get(args, "notification_endpoint") or doc.get("cibaNotificationEndpoint") or DEFAULT_NOTIFICATION_ENDPOINT
-    return mode, (None if mode == DeliveryMode.POLL else str(url))
+    return DeliveryMode(_get(args, "mode") or str(doc.get("cibaDeliveryMode") or "poll").lower())
+
+
+def _receiver_url(args: argparse.Namespace, sim: Any) -> str | None:
+    """Where to listen: ``--notification-endpoint``; else, against the embedded simulator, a free
+    port (the simulator's client is re-pointed there); else the demo default."""
+    url = _get(args, "notification_endpoint")
+    if url is None and sim is None:
+        url = DEFAULT_NOTIFICATION_ENDPOINT
+    return url
 
 
 def _population(args: argparse.Namespace, sim: Any) -> Population:
@@ -143,17 +150,13 @@ def run_command(args: argparse.Namespace) -> int:
             pop = _population(args, sim)
             auth = _auth(args, sim)
             secrets += auth.secrets()
-            mode, url = _mode(args, sim)
+            mode = _mode(args, sim)
             receiver = None
-            if url is not None:
-                from ciba_kit.client import NotificationReceiver
+            if mode != DeliveryMode.POLL:
+                from .notify import start_receiver
 
-                receiver = NotificationReceiver.start(url)
+                receiver = start_receiver(sim, [args.client_id], url=_receiver_url(args, sim))
                 stack.callback(receiver.stop)
-                if sim is not None and _get(args, "notification_endpoint"):
-                    with sim.state.lock:
-                        sim.state.pf.clients[args.client_id]["cibaNotificationEndpoint"] = url
-                        sim.state.touch()
             opts: dict[str, Any] = {}
             if _get(args, "insecure"):
                 print("ciba-kit run: warning: --insecure: TLS verification off, plain http allowed", file=sys.stderr)

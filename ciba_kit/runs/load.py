@@ -58,9 +58,18 @@ def _run_filter(run_id: int | Sequence[int] | None) -> list[int] | None:
     return [int(run_id)] if isinstance(run_id, (int, np.integer)) else [int(i) for i in run_id]
 
 
+_NAT = np.iinfo(np.int64).min  # NaT's int64 value
+
+
 def _utc(values: Any) -> pd.Series:
-    arr = np.asarray(values, dtype="float64")
-    return pd.Series(pd.to_datetime(arr * 1e9, unit="ns", utc=True))
+    """Epoch seconds (NaN for missing) as a ``datetime64[ns, UTC]`` series.
+
+    Through int64 nanoseconds: ``pd.to_datetime`` on floats is several times slower and gives
+    the same instants (it truncates too).
+    """
+    ns = np.asarray(values, dtype="float64") * 1e9
+    ints = np.where(np.isnan(ns), _NAT, ns).astype("int64")
+    return pd.Series(pd.DatetimeIndex(ints.view("M8[ns]")).tz_localize("UTC"))
 
 
 _TABLE_COLS = [

@@ -47,6 +47,12 @@ Json = dict[str, Any]
 PINGONE_REGIONS = {"com": "com", "na": "com", "eu": "eu", "asia": "asia", "ca": "ca"}
 
 
+_AUTHENTICATORS = "/oauth/outOfBandAuthPlugins"
+_POLICIES = "/oauth/cibaServerPolicy/requestPolicies"
+_SETTINGS = "/oauth/cibaServerPolicy/settings"
+_CLIENTS = "/oauth/clients"
+
+
 def is_loopback(url: str | None) -> bool:
     """Whether ``url`` points at this machine (where plain http is acceptable)."""
     host = (urlparse(url or "").hostname or "").lower()
@@ -271,90 +277,103 @@ class PingFederateAdmin(_Http):
             raise ProtocolError(f"expected {{'items': [...]}} from {path}", body_excerpt=str(doc)[:120])
         return items
 
+    # ---- collections: one shape for authenticators, request policies and clients
+
+    @staticmethod
+    def _item_path(collection: str, ident: str) -> str:
+        return f"{collection}/{quote(ident, safe='')}"
+
+    def _find(self, collection: str, ident: str, model: Any) -> Any:
+        doc = self.get_or_none(self._item_path(collection, ident))
+        return model.from_api(doc) if doc else None
+
+    def _create(self, collection: str, body: Json, model: Any) -> Any:
+        return model.from_api(self.request("POST", collection, body))
+
+    def _update(self, collection: str, ident: str, body: Json, model: Any) -> Any:
+        return model.from_api(self.request("PUT", self._item_path(collection, ident), body))
+
+    def _delete(self, collection: str, ident: str) -> None:
+        self.request("DELETE", self._item_path(collection, ident))
+
     # ---- authenticators
 
     def descriptors(self) -> list[Json]:
         """``GET /oauth/outOfBandAuthPlugins/descriptors`` items."""
-        return self.items("/oauth/outOfBandAuthPlugins/descriptors")
+        return self.items(_AUTHENTICATORS + "/descriptors")
 
     def authenticators(self) -> list[CibaAuthenticator]:
         """Every out-of-band authenticator instance."""
-        return [CibaAuthenticator.from_api(d) for d in self.items("/oauth/outOfBandAuthPlugins")]
+        return [CibaAuthenticator.from_api(d) for d in self.items(_AUTHENTICATORS)]
 
     def find_authenticator(self, ident: str) -> CibaAuthenticator | None:
         """The instance ``ident``, or None."""
-        doc = self.get_or_none(f"/oauth/outOfBandAuthPlugins/{quote(ident, safe='')}")
-        return CibaAuthenticator.from_api(doc) if doc else None
+        return self._find(_AUTHENTICATORS, ident, CibaAuthenticator)
 
     def create_authenticator(self, a: CibaAuthenticator) -> CibaAuthenticator:
         """POST a new instance."""
-        return CibaAuthenticator.from_api(self.request("POST", "/oauth/outOfBandAuthPlugins", a.to_api()))
+        return self._create(_AUTHENTICATORS, a.to_api(), CibaAuthenticator)
 
     def update_authenticator(self, a: CibaAuthenticator) -> CibaAuthenticator:
         """PUT an instance."""
-        return CibaAuthenticator.from_api(self.request("PUT", f"/oauth/outOfBandAuthPlugins/{quote(a.id, safe='')}",
-                                                       a.to_api()))
+        return self._update(_AUTHENTICATORS, a.id, a.to_api(), CibaAuthenticator)
 
     def delete_authenticator(self, ident: str) -> None:
         """DELETE an instance (422 while a request policy uses it)."""
-        self.request("DELETE", f"/oauth/outOfBandAuthPlugins/{quote(ident, safe='')}")
+        self._delete(_AUTHENTICATORS, ident)
 
     # ---- request policies and settings
 
     def request_policies(self) -> list[RequestPolicy]:
         """Every CIBA request policy."""
-        return [RequestPolicy.from_api(d) for d in self.items("/oauth/cibaServerPolicy/requestPolicies")]
+        return [RequestPolicy.from_api(d) for d in self.items(_POLICIES)]
 
     def find_request_policy(self, ident: str) -> RequestPolicy | None:
         """The policy ``ident``, or None."""
-        doc = self.get_or_none(f"/oauth/cibaServerPolicy/requestPolicies/{quote(ident, safe='')}")
-        return RequestPolicy.from_api(doc) if doc else None
+        return self._find(_POLICIES, ident, RequestPolicy)
 
     def create_request_policy(self, p: RequestPolicy) -> RequestPolicy:
         """POST a new policy."""
-        return RequestPolicy.from_api(self.request("POST", "/oauth/cibaServerPolicy/requestPolicies", p.to_api()))
+        return self._create(_POLICIES, p.to_api(), RequestPolicy)
 
     def update_request_policy(self, p: RequestPolicy) -> RequestPolicy:
         """PUT a policy."""
-        return RequestPolicy.from_api(self.request(
-            "PUT", f"/oauth/cibaServerPolicy/requestPolicies/{quote(p.id, safe='')}", p.to_api()))
+        return self._update(_POLICIES, p.id, p.to_api(), RequestPolicy)
 
     def delete_request_policy(self, ident: str) -> None:
         """DELETE a policy (422 while it is the default or a client uses it)."""
-        self.request("DELETE", f"/oauth/cibaServerPolicy/requestPolicies/{quote(ident, safe='')}")
+        self._delete(_POLICIES, ident)
 
     def settings(self) -> CibaServerSettings:
         """The CIBA settings singleton."""
-        return CibaServerSettings.from_api(self.request("GET", "/oauth/cibaServerPolicy/settings") or {})
+        return CibaServerSettings.from_api(self.request("GET", _SETTINGS) or {})
 
     def update_settings(self, s: CibaServerSettings) -> CibaServerSettings:
         """PUT the CIBA settings."""
-        return CibaServerSettings.from_api(self.request("PUT", "/oauth/cibaServerPolicy/settings", s.to_api()) or {})
+        return CibaServerSettings.from_api(self.request("PUT", _SETTINGS, s.to_api()) or {})
 
     # ---- clients
 
     def clients(self, filter: str | None = None) -> list[OAuthClient]:
         """Every OAuth client (``filter``: partial match on id and name)."""
-        doc = self.request("GET", "/oauth/clients", params={"filter": filter} if filter else None) or {}
+        doc = self.request("GET", _CLIENTS, params={"filter": filter} if filter else None) or {}
         return [OAuthClient.from_api(d) for d in doc.get("items") or []]
 
     def find_client(self, client_id: str) -> OAuthClient | None:
         """The client ``client_id``, or None."""
-        doc = self.get_or_none(f"/oauth/clients/{quote(client_id, safe='')}")
-        return OAuthClient.from_api(doc) if doc else None
+        return self._find(_CLIENTS, client_id, OAuthClient)
 
     def create_client(self, c: OAuthClient) -> OAuthClient:
         """POST a new client (its secret is sent once, in plaintext, over the admin channel)."""
-        return OAuthClient.from_api(self.request("POST", "/oauth/clients", c.to_api(reveal=True)))
+        return self._create(_CLIENTS, c.to_api(reveal=True), OAuthClient)
 
     def update_client(self, c: OAuthClient) -> OAuthClient:
         """PUT a client (without a secret, its ``encrypted_secret`` keeps the stored one)."""
-        return OAuthClient.from_api(self.request("PUT", f"/oauth/clients/{quote(c.client_id, safe='')}",
-                                                 c.to_api(reveal=True)))
+        return self._update(_CLIENTS, c.client_id, c.to_api(reveal=True), OAuthClient)
 
     def delete_client(self, client_id: str) -> None:
         """DELETE a client."""
-        self.request("DELETE", f"/oauth/clients/{quote(client_id, safe='')}")
+        self._delete(_CLIENTS, client_id)
 
 
 class PingOneApi(_Http):

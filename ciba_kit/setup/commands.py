@@ -33,6 +33,12 @@ DEMO_CLIENT_SECRETS = {"demo-poll": "demo-poll-secret", "demo-post": "demo-post-
 EMBEDDED_DEFAULT_SECRET = "ciba-kit-demo-secret"
 
 
+# Exit status 2: a bad profile or input, or a change the product refused (an Admin API / PingOne
+# error answer); 3: the product could not be reached or answered nonsense.
+_USAGE_ERRORS = (InputError, SetupApplyError, PingFederateApiError, PingOneApiError)
+_TRANSPORT_ERRORS = (TransportError, ProtocolError)
+
+
 def _embedded_env(path: str) -> dict[str, str]:
     env = dict(os.environ)
     try:
@@ -75,13 +81,10 @@ def setup_command(args: argparse.Namespace) -> int:
         if action == "verify" and not result.in_sync:
             return 1
         return 0
-    except (SetupApplyError, PingFederateApiError, PingOneApiError) as exc:
+    except _USAGE_ERRORS as exc:
         _err("setup", exc)
         return 2
-    except InputError as exc:
-        _err("setup", exc)
-        return 2
-    except (TransportError, ProtocolError) as exc:
+    except _TRANSPORT_ERRORS as exc:
         _err("setup", exc)
         return 3
     finally:
@@ -112,13 +115,10 @@ def doctor_command(args: argparse.Namespace) -> int:
         for r in reports:
             print(r)
         return 0 if all(r.ok for r in reports) else 1
-    except InputError as exc:
+    except _USAGE_ERRORS as exc:
         _err("doctor", exc)
         return 2
-    except (PingFederateApiError, PingOneApiError) as exc:
-        _err("doctor", exc)
-        return 2
-    except (TransportError, ProtocolError) as exc:
+    except _TRANSPORT_ERRORS as exc:
         _err("doctor", exc)
         return 3
     finally:

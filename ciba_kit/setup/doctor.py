@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import json
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 from urllib.parse import urlparse
 
 import httpx
@@ -165,18 +166,8 @@ def snapshot_from_profile(profile: SetupProfile) -> SetupSnapshot:
         snap.settings = profile.settings.to_api()
     for c in profile.clients:
         snap.clients[c.client_id] = c.to_api()
-    apps = []
-    if profile.application is not None:
-        doc = profile.application.to_api()
-        doc["id"] = f"<id of application {profile.application.name!r}>"
-        apps.append(doc)
-    snap.applications = apps
-    pols = []
-    if profile.mfa_policy is not None:
-        doc = profile.mfa_policy.to_api()
-        doc["id"] = f"<id of MFA policy {profile.mfa_policy.name!r}>"
-        pols.append(doc)
-    snap.mfa_policies = pols
+    snap.applications = _created(profile.application, "application")
+    snap.mfa_policies = _created(profile.mfa_policy, "MFA policy")
     sops = []
     if profile.sign_on_policy is not None:
         doc = profile.sign_on_policy.to_api()
@@ -191,6 +182,13 @@ def snapshot_from_profile(profile: SetupProfile) -> SetupSnapshot:
                                [{"type": "MOBILE", "status": "ACTIVE"}] if u.paired and u.create else [])
                   for u in profile.users}
     return snap
+
+
+def _created(model: Any, what: str) -> list[Json]:
+    """The PingOne document ``model`` would create, its id a placeholder (PingOne assigns ids)."""
+    if model is None:
+        return []
+    return [{**model.to_api(), "id": f"<id of {what} {model.name!r}>"}]
 
 
 def snapshot_live(admin: PingFederateAdmin | None, pingone: PingOneApi | None, issuer: str | None,
@@ -270,8 +268,7 @@ class _Doctor:
                 pol = next((p for p in pols if p.get("default")), None) or (pols[0] if pols else None)
                 return pol, "the environment's default MFA policy"
             pol = next((p for p in pols if p.get("id") == val), None)
-            return pol, f"MFA policy {pol.get('name') if pol else val!r}" if pol is None else \
-                f"MFA policy {pol.get('name')!r}"
+            return pol, f"MFA policy {pol.get('name')!r}" if pol else f"MFA policy {val!r}"
         for sop in self.s.sign_on_policies or []:
             if sop.get("name") in names:
                 for a in sop.get("actions") or []:
@@ -592,65 +589,202 @@ class _Doctor:
         return user
 
 
-def _live_test(d: _Doctor, issuer: str | None, username: str | None, client_secrets: Mapping[str, str],
-               test_client: str | None, clock: Any, timeout: float) -> None:
-    candidates = [test_client] if test_client else d.client_ids
-    chosen = None
+@dataclass
+class _LivePlan:
+    """How the doctor calls one client in its registered configuration (or why it cannot)."""
+
+    cid: str
+    skip: str = ""
+    fix: str = ""
+    auth: Any = None
+    opts: dict[str, Any] = field(default_factory=dict)
+    endpoint: str | None = None  # ping: where the doctor's receiver listens
+    secrets: list[str] = field(default_factory=list)
+
+
+def _registered_demo_key(client: Json) -> Any:
+    """The demo-only private key when the client registered its public half (the demo clients do)."""
+    from ..protocol import jose  # the demo key ships with the package, labelled demo-only
+
+    text = (client.get("jwksSettings") or {}).get("jwks")
+    if not text:
+        return None
+    try:
+        keys = (json.loads(text) if isinstance(text, str) else text).get("keys") or []
+    except (ValueError, AttributeError):
+        return None
+    demo = jose.demo_client_key()
+    pub = jose.public_jwk(demo)
+    same = [f for f in ("kty", "crv", "x", "y", "n", "e") if f in pub]
+    return demo if any(all(k.get(f) == pub.get(f) for f in same) for k in keys if isinstance(k, Mapping)) else None
+
+
+@dataclass
+class _Live:
+    """What every live request of one doctor run shares."""
+
+    issuer: str
+    username: str
+    secrets: Mapping[str, str]
+    keys: Mapping[str, Any]
+    clock: Any = None
+    timeout: float = 30.0
+    verify: bool | str = True
+
+
+def _live_plan(cid: str, c: Json, live: _Live) -> _LivePlan:
+    """The auth, delivery mode and request signing the client is registered with, as client options."""
+    from ..client import ClientSecretBasic, ClientSecretJwt, PrivateKeyJwt
+
+    plan = _LivePlan(cid)
+    auth_doc = c.get("clientAuth") or {}
+    auth_type = str(auth_doc.get("type", "SECRET"))
+    secrets, key = live.secrets, live.keys.get(cid)
+    if key is None and (auth_type == "PRIVATE_KEY_JWT" or c.get("cibaRequireSignedRequests")):
+        key = _registered_demo_key(c)
+    try:
+        if auth_type in ("SECRET", "CLIENT_SECRET_JWT"):
+            if cid not in secrets:
+                plan.skip, plan.fix = "no client secret given", f"pass client_secrets={{{cid!r}: ...}}"
+                return plan
+            secret = secrets[cid]
+            plan.secrets.append(secret)
+            plan.auth = ClientSecretBasic(secret) if auth_type == "SECRET" else ClientSecretJwt(secret)
+        elif auth_type == "PRIVATE_KEY_JWT":
+            if key is None:
+                plan.skip, plan.fix = "private_key_jwt needs the client's private key", \
+                    f"pass client_keys={{{cid!r}: <private JWK or PEM>}}"
+                return plan
+            plan.auth = PrivateKeyJwt(key, alg=auth_doc.get("tokenEndpointAuthSigningAlgorithm") or None)
+        else:
+            plan.skip = f"client authentication {auth_type} is not tried by the doctor"
+            plan.fix = f"try it with `ciba-kit request --client-id {cid} ...`"
+            return plan
+        if c.get("cibaRequireSignedRequests"):
+            if key is None:
+                plan.skip, plan.fix = "signed requests need the client's private key", \
+                    f"pass client_keys={{{cid!r}: <private JWK or PEM>}}"
+                return plan
+            plan.opts.update(sign_requests=True, request_signing_key=key,
+                             request_signing_alg=c.get("cibaRequestObjectSigningAlgorithm") or None)
+    except InputError as exc:  # an unusable key the caller gave
+        plan.skip, plan.fix = f"{exc.field}: {exc.problem}", exc.fix
+        return plan
+    if str(c.get("cibaDeliveryMode") or "POLL") == "PING":
+        url = c.get("cibaNotificationEndpoint") or ""
+        # The doctor can receive the ping only where it runs, and its receiver speaks plain http.
+        if not (is_loopback(url) and urlparse(url).scheme == "http" and urlparse(url).port):
+            plan.skip = f"ping notification endpoint {url or '(none)'} is not a plain-http loopback URL: " \
+                        "the doctor cannot receive the ping"
+            plan.fix = ("run `ciba-kit request --client-id " + cid + " --mode ping --notification-endpoint URL` "
+                        "on the host the endpoint points at")
+            return plan
+        if not is_loopback(live.issuer):
+            # A remote provider's loopback is its own machine: its pings would never reach the doctor.
+            plan.skip = f"ping notification endpoint {url} is loopback but the provider is not on this machine"
+            plan.fix = "set " + CONSOLE["client.ciba_notification_endpoint"] + " to an https URL the provider can reach"
+            return plan
+        plan.endpoint = url
+        plan.opts["mode"] = "ping"
+    return plan
+
+
+def _live_test(d: _Doctor, live: _Live, test_clients: list[str]) -> None:
+    if test_clients:
+        for cid in test_clients:
+            c = d.s.clients.get(cid)
+            if c is None:
+                d.add("e2e.live", f"client {cid}", "fail", "no such client", "fix test_client= or create the client")
+            else:
+                _live_request(d, _live_plan(cid, c, live), live)
+        return
+    # The first checked client the doctor can call as registered; one live request, because against
+    # a real deployment each request is a push to the Test Username's phone.
+    skipped: list[_LivePlan] = []
     for want_grant in (True, False):
         # Prefer a client with the CIBA grant; else try a named one anyway, to show what it is told.
-        for cid in candidates:
-            c = d.s.clients.get(cid or "")
-            if c and ("CIBA" in (c.get("grantTypes") or []) or (not want_grant and d.explicit)) \
-                    and str(c.get("cibaDeliveryMode") or "POLL") == "POLL" and cid in client_secrets:
-                chosen = (cid, c)
-                break
-        if chosen is not None:
-            break
-    if not issuer or not username or chosen is None:
-        why = "no issuer" if not issuer else "no Test Username" if not username else \
-            "no poll client with a known secret"
-        d.add("e2e.live", "live request", "skip", why, "give issuer=..., the Test Username and a client secret")
+        for cid in d.client_ids:
+            c = d.s.clients.get(cid)
+            has_grant = bool(c) and "CIBA" in (c.get("grantTypes") or [])
+            if not c or has_grant != want_grant or (not has_grant and not d.explicit):
+                continue
+            plan = _live_plan(cid, c, live)
+            if not plan.skip:
+                _live_request(d, plan, live)
+                return
+            skipped.append(plan)
+    why = "; ".join(f"{p.cid}: {p.skip}" for p in skipped[:3]) + ("; ..." if len(skipped) > 3 else "")
+    d.add("e2e.live", "live request", "skip", "no client the doctor can call" + (f" ({why})" if why else ""),
+          skipped[0].fix if skipped else "check a client with the CIBA grant")
+
+
+def _live_request(d: _Doctor, plan: _LivePlan, live: _Live) -> None:
+    from ..client import NotificationReceiver, SyncCibaClient
+
+    subject = f"client {plan.cid}"
+    if plan.skip:
+        d.add("e2e.live", subject, "skip", plan.skip, plan.fix)
         return
-    cid, c = chosen
+    username = live.username
+    opts: dict[str, Any] = {"allow_insecure_http": is_loopback(live.issuer), **plan.opts}
+    if live.clock is not None:
+        opts["clock"] = live.clock
+    if live.verify is not True:
+        opts["verify"] = live.verify
+    receiver = None
     try:
-        from ..client import ClientSecretBasic, SyncCibaClient
-    except ImportError:  # pragma: no cover - the client package ships with the kit
-        d.add("e2e.live", "live request", "skip", "ciba_kit.client is not available")
-        return
-    secret = client_secrets[cid]
-    auth_type = str((c.get("clientAuth") or {}).get("type", "SECRET"))
-    if auth_type != "SECRET":
-        d.add("e2e.live", f"client {cid}", "skip", f"client authentication {auth_type} is not tried by the doctor")
-        return
-    opts: dict[str, Any] = {"allow_insecure_http": is_loopback(issuer)}
-    if clock is not None:
-        opts["clock"] = clock
-    try:
-        with SyncCibaClient.discover(issuer, cid, auth=ClientSecretBasic(secret), **opts) as client:
+        if plan.endpoint:
+            try:
+                receiver = NotificationReceiver.start(plan.endpoint)
+            except InputError as exc:
+                d.add("e2e.live", subject, "skip", f"cannot receive pings at {plan.endpoint}: {exc.problem}",
+                      "stop what listens there, or point " + CONSOLE["client.ciba_notification_endpoint"]
+                      + " at a free loopback port")
+                return
+            opts["receiver"] = receiver
+        with SyncCibaClient.discover(live.issuer, plan.cid, auth=plan.auth, **opts) as client:
             flow = client.authenticate(login_hint=username, binding_message="DOCTOR", scope="openid",
-                                       timeout=timeout)
+                                       timeout=live.timeout)
     except CibaError as exc:
-        d.add("e2e.live", f"client {cid}", "fail", mask_text(str(exc).splitlines()[0], [secret]),
+        d.add("e2e.live", subject, "fail", mask_text(str(exc).splitlines()[0], plan.secrets),
               getattr(exc, "hint", "") or "see the checks above")
         return
+    finally:
+        if receiver is not None:
+            receiver.stop()
+    how = _describe(plan)
     outcome = str(getattr(flow.outcome, "value", flow.outcome))
     if outcome == "approved":
-        d.add("e2e.live", f"client {cid}", "pass", f"user {username} approved; tokens issued and validated")
+        d.add("e2e.live", subject, "pass", f"user {username} approved ({how}); tokens issued and validated")
+    elif outcome == "expired" and receiver is not None and not receiver.counts["accepted"]:
+        d.add("e2e.live", subject, "warn", f"the request to user {username} ended expired and no ping "
+              f"notification arrived at {plan.endpoint} ({how})",
+              "approve the push on the test user's phone in time; if it was approved, the provider cannot "
+              "reach " + CONSOLE["client.ciba_notification_endpoint"])
     elif outcome in ("denied", "expired"):
-        d.add("e2e.live", f"client {cid}", "warn", f"the request reached user {username} but ended {outcome}"
+        d.add("e2e.live", subject, "warn", f"the request reached user {username} but ended {outcome}"
               + (f" ({flow.error})" if flow.error else ""), "approve the push on the test user's phone in time")
     else:
         exc = getattr(flow, "exception", None)
         hint = getattr(exc, "hint", "") if exc is not None else ""
-        d.add("e2e.live", f"client {cid}", "fail", f"{flow.error}: {flow.error_description or ''}".strip(),
+        d.add("e2e.live", subject, "fail",
+              mask_text(f"{flow.error}: {flow.error_description or ''}".strip(), plan.secrets),
               hint or "see the checks above")
+
+
+def _describe(plan: _LivePlan) -> str:
+    parts = [plan.auth.method.value, plan.opts.get("mode", "poll")]
+    if plan.opts.get("sign_requests"):
+        parts.append("signed request")
+    return ", ".join(parts)
 
 
 def doctor(profile: SetupProfile | None = None, *, issuer: str | None = None, target: Any = None,
            admin: PingFederateAdmin | None = None, pingone: PingOneApi | None = None,
            client_ids: Iterable[str] | None = None, client_secrets: Mapping[str, str] | None = None,
-           test_client: str | None = None, live_test: bool = True, clock: Any = None,
-           timeout: float = 30.0) -> DoctorReport:
+           client_keys: Mapping[str, Any] | None = None, test_client: str | Sequence[str] | None = None,
+           live_test: bool = True, clock: Any = None, timeout: float = 30.0,
+           verify: bool | str | None = None) -> DoctorReport:
     """Check a CIBA setup and report each check as pass / warn / fail with the fix.
 
     Args:
@@ -664,12 +798,24 @@ def doctor(profile: SetupProfile | None = None, *, issuer: str | None = None, ta
         pingone: an explicit PingOne client.
         client_ids: the clients to check (default: the profile's, else every client).
         client_secrets: client id -> secret for the live test (the profile's secrets are used too).
-        test_client: the client for the live test (default: the first checked poll client with a secret).
-        live_test: run the live end-to-end request.
+        client_keys: client id -> private key (JWK, PEM or a path) for ``private_key_jwt`` clients and
+            signed requests. A client whose registered JWKS holds the demo key's public half (the
+            simulator's ``demo-jwt`` / ``demo-signed``, a profile's ``demo_key = true``) uses the
+            demo-only key without one.
+        test_client: the client(s) for the live test, each tried in its registered configuration
+            (default: the first checked client the doctor can call: its secret or key is known and,
+            for ping, its notification endpoint is a loopback http URL the doctor can listen at).
+        live_test: run the live end-to-end request (one request per test client: against a real
+            deployment each one is a push to the Test Username's phone).
         clock: the clock shared with a simulator on a ScaledClock.
         timeout: seconds (on ``clock``) the live test waits for a decision.
+        verify: TLS verification of the runtime (discovery and the live test): True, False or a CA
+            bundle path (default: the profile's ``pingfederate.ca_bundle`` / ``verify_tls``).
     """
     explicit = client_ids is not None or profile is not None
+    if verify is None:
+        pf = profile.pingfederate if profile is not None else None
+        verify = (pf.ca_bundle or pf.verify_tls) if pf is not None else True
     ids = list(client_ids) if client_ids is not None else (
         [c.client_id for c in profile.clients] if profile is not None else None)
     secrets = dict(client_secrets or {})
@@ -704,7 +850,7 @@ def doctor(profile: SetupProfile | None = None, *, issuer: str | None = None, ta
         p1 = t.pingone if t else None
         iss = issuer or (t.issuer if t else None)
         try:
-            snap = snapshot_live(adm, p1, iss)
+            snap = snapshot_live(adm, p1, iss, verify=verify)
         except PingFederateApiError as exc:
             report = DoctorReport(source="live")
             report.checks.append(DoctorCheck("admin_api", "PingFederate Admin API", "fail",
@@ -714,7 +860,12 @@ def doctor(profile: SetupProfile | None = None, *, issuer: str | None = None, ta
         d = _Doctor(snap, profile=profile, pingone=p1, client_ids=ids, explicit=explicit)
         user = _run_checks(d)
         if live_test:
-            _live_test(d, iss, user, secrets, test_client, clock, timeout)
+            if not iss or not user:
+                d.add("e2e.live", "live request", "skip", "no issuer" if not iss else "no Test Username",
+                      "give issuer=... and set " + CONSOLE["authenticator.test_username"])
+            else:
+                tests = [test_client] if isinstance(test_client, str) else list(test_client or [])
+                _live_test(d, _Live(iss, user, secrets, dict(client_keys or {}), clock, timeout, verify), tests)
         return d.report
     finally:
         if t is not None and admin is None and pingone is None:

@@ -24,6 +24,19 @@ from urllib.parse import urlparse
 
 from ..protocol.errors import InputError
 from ..protocol.masking import MASK
+from ..protocol.pingfederate import (
+    CLIENT_AUTH_TYPES,
+    GRANT_TYPES,
+    PINGONE_MFA_CIBA_DESCRIPTOR_ID,
+    PROXY_SETTINGS,
+    SIGNING_ALGORITHMS,
+    SYMMETRIC_ALGORITHMS,
+    TEMPLATE_VARIABLES_TABLE,
+    VAR_NAME_FIELD,
+    VAR_VALUE_FIELD,
+)
+from ..protocol.pingfederate import PF_ID_RE as _PF_ID_RE
+from ..protocol.pingfederate import VAR_NAME_RE as _VAR_NAME_RE
 
 __all__ = [
     "Secret",
@@ -53,22 +66,10 @@ __all__ = [
 
 Json = dict[str, Any]
 
-PINGONE_MFA_CIBA_DESCRIPTOR_ID = "com.pingidentity.oobauth.pingone.mfa.PingOneMfaCibaAuthenticator"
-TEMPLATE_VARIABLES_TABLE = "PingOne Template Variables"
-VAR_NAME_FIELD = "PingOne Template Variable Name"
-VAR_VALUE_FIELD = "PingOne Template Variable Value"
 #: IK 4.0 drop-down. Its Admin API name is UNCONFIRMED; ciba_kit uses the UI label, as for every
 #: other field of this authenticator (the Admin API names its fields by their labels).
 MFA_POLICY_FIELD_4X = "MFA Policy for Authentication"
 AUTH_POLICY_FIELD_3X = "PingOne Authentication Policy"
-GRANT_TYPES = ("IMPLICIT", "AUTHORIZATION_CODE", "RESOURCE_OWNER_CREDENTIALS", "CLIENT_CREDENTIALS",
-               "REFRESH_TOKEN", "EXTENSION", "DEVICE_CODE", "ACCESS_TOKEN_VALIDATION", "CIBA", "TOKEN_EXCHANGE")
-SIGNING_ALGORITHMS = ("RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256", "PS384", "PS512")
-SYMMETRIC_ALGORITHMS = ("HS256", "HS384", "HS512")
-CLIENT_AUTH_TYPES = ("NONE", "SECRET", "CERTIFICATE", "PRIVATE_KEY_JWT", "CLIENT_SECRET_JWT")
-PROXY_SETTINGS = ("No Proxy", "System Defaults", "Custom")
-_VAR_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_PF_ID_RE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 
 _PF_AUTH = "PingFederate > Authentication > OAuth > CIBA Authenticators > (instance) > "
 _PF_POLICY = "PingFederate > Applications > OAuth > CIBA Request Policies > (policy) > "

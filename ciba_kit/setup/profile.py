@@ -479,7 +479,6 @@ def _build(cls: type, data: dict[str, Any], path: str, ctx: _Ctx) -> Any:
 
 
 def _resolve_secrets(obj: Any, path: str, ctx: _Ctx) -> None:
-    prefix = f"{path}." if path else ""
     pairs = {ClientAuth: [("secret_env", "secret")],
              PingFederateConnection: [("password_env", "password"), ("bearer_token_env", "bearer_token")],
              PingOneConnection: [("worker_secret_env", "worker_secret")]}

@@ -41,7 +41,6 @@ import base64
 import copy
 import hashlib
 import json
-import re
 import secrets as _secrets
 from typing import Any, Callable, Iterable
 from urllib.parse import urlparse
@@ -51,6 +50,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..protocol.pingfederate import (
+    CLIENT_AUTH_TYPES,
+    GRANT_TYPES,
+    PINGONE_MFA_CIBA_DESCRIPTOR_ID,
+    PROXY_SETTINGS,
+    SIGNING_ALGORITHMS,
+    SYMMETRIC_ALGORITHMS,
+)
+from ..protocol.pingfederate import PF_ID_RE as _PF_ID_RE
+from ..protocol.pingfederate import TEMPLATE_VARIABLES_TABLE as _TEMPLATE_VARS_TABLE
+from ..protocol.pingfederate import VAR_NAME_FIELD as _VAR_NAME_FIELD
+from ..protocol.pingfederate import VAR_NAME_RE as _VAR_NAME_RE
+from ..protocol.pingfederate import VAR_VALUE_FIELD as _VAR_VALUE_FIELD
 from .rest import Collection, Dialect, DictItems, Handler, collection_routes, json_object, now_iso
 from .state import SimulatorState
 
@@ -69,24 +81,9 @@ __all__ = [
 
 Json = dict[str, Any]
 
-PINGONE_MFA_CIBA_DESCRIPTOR_ID = "com.pingidentity.oobauth.pingone.mfa.PingOneMfaCibaAuthenticator"
 DEFAULT_ADMIN_USERNAME = "Administrator"
 DEFAULT_ADMIN_PASSWORD = "2FederateM0re"
-
-GRANT_TYPES = ("IMPLICIT", "AUTHORIZATION_CODE", "RESOURCE_OWNER_CREDENTIALS", "CLIENT_CREDENTIALS",
-               "REFRESH_TOKEN", "EXTENSION", "DEVICE_CODE", "ACCESS_TOKEN_VALIDATION", "CIBA",
-               "TOKEN_EXCHANGE")
-SIGNING_ALGORITHMS = ("RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256", "PS384", "PS512")
-SYMMETRIC_ALGORITHMS = ("HS256", "HS384", "HS512")
-CLIENT_AUTH_TYPES = ("NONE", "SECRET", "CERTIFICATE", "PRIVATE_KEY_JWT", "CLIENT_SECRET_JWT")
 DELIVERY_MODES = ("POLL", "PING")
-PROXY_SETTINGS = ("No Proxy", "System Defaults", "Custom")
-# PingFederate instance ids: "alphanumeric, no spaces, fewer than 33 characters" (console wording).
-_PF_ID_RE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
-_VAR_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_TEMPLATE_VARS_TABLE = "PingOne Template Variables"
-_VAR_NAME_FIELD = "PingOne Template Variable Name"
-_VAR_VALUE_FIELD = "PingOne Template Variable Value"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -758,7 +755,9 @@ def build_admin_app(state: SimulatorState, *, username: str = DEFAULT_ADMIN_USER
             page = int(request.query_params.get("page", "1"))
             per = int(request.query_params["numberPerPage"]) if "numberPerPage" in request.query_params else None
         except ValueError:
-            return _result(400, "invalid_request", "page and numberPerPage must be whole numbers.")
+            page = per = -1
+        if page < 1 or (per is not None and per < 1):
+            return _result(400, "invalid_request", "page and numberPerPage must be whole numbers of at least 1.")
         return docs[(page - 1) * per: page * per] if per else docs
 
     def check_client(doc: Json, v: ApiValidation, ident: str | None) -> str | None:

@@ -389,14 +389,9 @@ class Engine:
             # PingOne falls back to its built-in content for a template without custom content.
             contents, name = _FALLBACK_TEMPLATES, "transaction"
         try:
-            try:
-                pv: PromptPreview = render_prompt(contents, ctx, template_name=name, variant=policy.variant,
-                                                  variables=policy.variables or None,
-                                                  default_language=default_language,
-                                                  language_pack=policy.language_pack, lint=False)
-            except TypeError:  # a render_prompt without the lint switch
-                pv = render_prompt(contents, ctx, template_name=name, variant=policy.variant,
-                                   variables=policy.variables or None, default_language=default_language)
+            pv: PromptPreview = render_prompt(contents, ctx, template_name=name, variant=policy.variant,
+                                              variables=policy.variables or None, default_language=default_language,
+                                              language_pack=policy.language_pack, lint=False)
             return PendingPrompt(id=device_id, user=user.username, title=pv.title, body=pv.body,
                                  category=str(pv.category), binding_message=binding_message, client_id=client.id,
                                  client_name=client.name, locale=pv.locale, variant=pv.variant,

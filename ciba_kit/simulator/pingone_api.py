@@ -331,8 +331,12 @@ def build_pingone_app(state: SimulatorState, *, worker_client_id: str = DEFAULT_
                 not _secrets.compare_digest(secret, worker_client_secret):
             return JSONResponse({"error": "invalid_client", "error_description": "Worker client authentication "
                                  "failed."}, status_code=401)
+        now = time.monotonic()
+        # Forget expired tokens as new ones are issued, so a long-running simulator does not grow.
+        for old in [k for k, exp in tokens.items() if exp < now]:
+            del tokens[old]
         tok = _secrets.token_urlsafe(32)
-        tokens[tok] = time.monotonic() + token_lifetime
+        tokens[tok] = now + token_lifetime
         return JSONResponse({"access_token": tok, "token_type": "Bearer", "expires_in": token_lifetime})
 
     # ---- environment
@@ -521,4 +525,6 @@ def build_pingone_app(state: SimulatorState, *, worker_client_id: str = DEFAULT_
         routes += collection_routes(api, col)
     routes.append(Route("/environments/{envId}/templates/{name}", guard(template_get), methods=["GET"]))
     routes += collection_routes(api, contents)
-    return Starlette(routes=routes)
+    app = Starlette(routes=routes)
+    app.state.worker_tokens = tokens  # live worker tokens (inspected by tests; never logged)
+    return app

@@ -194,6 +194,15 @@ class Simulator:
         """The public keys that sign ID tokens (what ``/pf/JWKS`` serves)."""
         return {"keys": [jose.public_jwk(self.signing_key)]}
 
+    def client_ids(self) -> list[str]:
+        """The configured OAuth client ids, sorted (what ``/oauth/clients`` of the Admin API lists).
+
+        The demo configuration gives ``demo-jwt``, ``demo-nociba``, ``demo-ping``, ``demo-poll``,
+        ``demo-post`` and ``demo-signed``.
+        """
+        with self.state.lock:
+            return sorted(self.state.pf.clients)
+
     def truth(self, auth_req_id: str | None = None) -> TruthRecord | list[TruthRecord]:
         """Ground truth: every record (oldest first), or the one for an auth_req_id (or its hash)."""
         return self.engine.truth(auth_req_id)

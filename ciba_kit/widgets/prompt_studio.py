@@ -333,7 +333,9 @@ class PhoneView(W.VBox):
     """A phone showing one prompt (a PromptPreview or the simulator's pending prompt).
 
     With ``devices`` (the simulator's ``sim.devices``), Approve and Deny buttons decide the shown
-    pending prompt through the device API.
+    pending prompt through the device API. A prompt with a ``number_challenge`` (number matching)
+    shows one button per number instead of Approve (``number_buttons``); tapping one approves
+    with that number, as the PingOne app does.
     """
 
     def __init__(self, prompt: Any = None, *, devices: Any = None, view: str = "both") -> None:
@@ -342,13 +344,15 @@ class PhoneView(W.VBox):
         self.view = view
         self.prompt: Any = None
         self.status = W.HTML()
+        self.number_buttons: list[W.Button] = []
         children: list[W.Widget] = [self.html]
         if devices is not None:
             self.approve_button = W.Button(description="Approve", button_style="success")
             self.deny_button = W.Button(description="Deny", button_style="danger")
             self.approve_button.on_click(lambda _b: self._decide("approve"))
             self.deny_button.on_click(lambda _b: self._decide("deny"))
-            children.append(W.HBox([self.deny_button, self.approve_button, self.status]))
+            self.actions = W.HBox([self.deny_button, self.approve_button, self.status])
+            children.append(self.actions)
         super().__init__(children)
         self.show(prompt)
 
@@ -357,14 +361,31 @@ class PhoneView(W.VBox):
         self.prompt = prompt
         self.html.value = phone_html(prompt, view=self.view) if prompt is not None else (
             '<div class="ciba-phone-empty" style="font-family:sans-serif;color:#666">No prompt</div>')
+        if self.devices is not None:
+            numbers = list(getattr(prompt, "number_challenge", None) or [])
+            self.number_buttons = [self._number_button(n) for n in numbers]
+            self.actions.children = [self.deny_button, *(self.number_buttons or [self.approve_button]), self.status]
         return self.html.value
 
-    def _decide(self, action: str) -> None:
+    def _number_button(self, number: int) -> W.Button:
+        b = W.Button(description=str(number), button_style="info", layout=W.Layout(width="56px"))
+        b.on_click(lambda _b: self._decide("approve", number=number))
+        return b
+
+    def _decide(self, action: str, *, number: int | None = None) -> None:
         if self.prompt is None or self.devices is None:
             self.status.value = "no prompt"
             return
-        getattr(self.devices, action)(getattr(self.prompt, "id", self.prompt))
-        self.status.value = f"{action}d"
+        key = getattr(self.prompt, "id", self.prompt)
+        try:
+            if number is None:
+                getattr(self.devices, action)(key)
+            else:
+                self.devices.approve(key, number=number)
+        except InputError as exc:  # e.g. already decided, or number matching without a number
+            self.status.value = _escape(exc.problem)
+            return
+        self.status.value = f"{action}d" if number is None else f"picked {number}"
 
     def __repr__(self) -> str:
         return f"PhoneView({getattr(self.prompt, 'title', None)!r})"

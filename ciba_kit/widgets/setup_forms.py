@@ -53,6 +53,9 @@ class SetupForm(W.VBox):
 
     title = ""
     explanation = ""
+    #: The profile section a one-section step builds, and its model (for the default ``problems``).
+    section = ""
+    model: Any = None
 
     def __init__(self, controls: dict[str, W.Widget]) -> None:
         self.controls = controls
@@ -86,8 +89,8 @@ class SetupForm(W.VBox):
         raise NotImplementedError
 
     def problems(self) -> list[InputError]:
-        """Field-level problems of this step."""
-        raise NotImplementedError
+        """Field-level problems of this step (by default: its one ``section`` built as ``model``)."""
+        return build_section(self.model, self.sections()[self.section], self.section)[1]
 
     def validate(self) -> list[InputError]:
         """Re-check and show the problems; returns them."""
@@ -99,6 +102,11 @@ class SetupForm(W.VBox):
 def _text(value: str = "", label: str = "", placeholder: str = "") -> W.Text:
     return W.Text(value=value, description=label, placeholder=placeholder, style={"description_width": "190px"},
                   layout=W.Layout(width="560px"))
+
+
+def _area(label: str, placeholder: str) -> W.Textarea:
+    return W.Textarea(value="", description=label, placeholder=placeholder, style={"description_width": "190px"},
+                      layout=W.Layout(width="560px"))
 
 
 def _int(value: int, label: str) -> W.IntText:
@@ -162,6 +170,7 @@ class AuthenticatorForm(SetupForm):
     """Step 2 (PingFederate): the PingOne MFA CIBA Authenticator instance."""
 
     title = "Step 2 · PingFederate: PingOne MFA CIBA Authenticator"
+    section, model = "authenticator", CibaAuthenticator
     explanation = ("The authenticator sends each CIBA request to PingOne as a push, with the template "
                    "name and variant that select the prompt, and the PingOne Template Variables it "
                    "evaluates (every request-policy attribute they use goes on the Extended Contract).")
@@ -176,8 +185,7 @@ class AuthenticatorForm(SetupForm):
             "template_name": _text("transaction", "PingOne Template Name"),
             "template_variant": _text("", "PingOne Template Variant"),
             "api_request_timeout": _int(5000, "API Request Timeout (ms)"),
-            "variables": W.Textarea(value="", description="Template Variables", placeholder="name = Velocity",
-                                    style={"description_width": "190px"}, layout=W.Layout(width="560px")),
+            "variables": _area("Template Variables", "name = Velocity"),
             "extended_attributes": _text("", "Extended Contract", "comma-separated"),
         })
 
@@ -187,14 +195,12 @@ class AuthenticatorForm(SetupForm):
         v["extended_attributes"] = [a.strip() for a in v["extended_attributes"].split(",") if a.strip()]
         return {"authenticator": v}
 
-    def problems(self) -> list[InputError]:
-        return build_section(CibaAuthenticator, self.sections()["authenticator"], "authenticator")[1]
-
 
 class RequestPolicyForm(SetupForm):
     """Step 3 (PingFederate): the CIBA request policy."""
 
     title = "Step 3 · PingFederate: CIBA request policy"
+    section, model = "request_policy", RequestPolicy
     explanation = ("The request policy turns the identity hint into a user, drives exactly one "
                    "authenticator, and sets the transaction lifetime the client sees as expires_in "
                    "(default 120 s, clients may ask for less with requested_expiry).")
@@ -208,9 +214,7 @@ class RequestPolicyForm(SetupForm):
             "transaction_lifetime": _int(120, "Transaction Lifetime (s)"),
             "allow_unsigned_login_hint_token": _check(False, "Allow Unsigned Login Hint Token"),
             "require_token_for_identity_hint": _check(False, "Require Token for Identity Hint"),
-            "fulfillment": W.Textarea(value="", description="Contract Fulfillment",
-                                      placeholder="attribute = TEXT:value or REQUEST:IDENTITY_HINT_SUBJECT",
-                                      style={"description_width": "190px"}, layout=W.Layout(width="560px")),
+            "fulfillment": _area("Contract Fulfillment", "attribute = TEXT:value or REQUEST:IDENTITY_HINT_SUBJECT"),
         })
 
     def sections(self) -> dict[str, Any]:
@@ -223,9 +227,6 @@ class RequestPolicyForm(SetupForm):
             ful[name] = {"type": kind.strip().upper(), "value": value.strip()} if sep else spec
         v["fulfillment"] = ful
         return {"request_policy": v}
-
-    def problems(self) -> list[InputError]:
-        return build_section(RequestPolicy, self.sections()["request_policy"], "request_policy")[1]
 
 
 class ClientForm(SetupForm):

@@ -19,7 +19,7 @@
 import ciba_kit as ck
 
 sim = ck.Simulator.start(seed=1, clock=ck.ScaledClock(10))
-sorted(sim.state.pf.clients)
+sim.client_ids()
 
 # %% [markdown]
 # The demo configuration has six OAuth clients (see DESIGN.md). `demo-poll` authenticates with

@@ -122,3 +122,45 @@ def test_phone_view_decides_through_devices(teller, ctx) -> None:
     v.approve_button.click()
     assert v.status.value == "no prompt" and len(decided) == 2
     assert "TrustNow Banking is requesting approval" in PhoneView(render_prompt(teller, ctx)).html.value
+
+
+def test_phone_view_number_matching_end_to_end() -> None:
+    """A number-matching prompt shows its numbers on the mockup and one button per number."""
+    import copy
+
+    import httpx
+
+    from ciba_kit.protocol.clock import ScaledClock
+    from ciba_kit.simulator import Simulator
+    from ciba_kit.simulator.demo import DEMO_MFA_POLICY_ID, demo_state
+
+    mfa = copy.deepcopy(demo_state().p1.mfa_policies[DEMO_MFA_POLICY_ID])
+    mfa["mobile"]["applications"][0]["push"]["numberMatching"] = {"enabled": True}
+    with Simulator.start({"mfaPolicies": [mfa]}, seed=2, clock=ScaledClock(20)) as sim:
+        for binding in ("NM-1", "NM-2"):
+            r = httpx.post(sim.issuer + "/as/bc-auth.ciba", auth=("demo-poll", "demo-poll-secret"),
+                           data={"scope": "openid", "login_hint": "frank", "binding_message": binding})
+            assert r.status_code == 200, r.text
+        first, second = sim.devices.pending("frank")
+        numbers = first.number_challenge
+        assert numbers and len(numbers) == 3
+        v = PhoneView(first, devices=sim.devices)
+        assert v.html.value.count('class="ciba-number"') == 3
+        assert all(f">{n}</div>" in v.html.value for n in numbers)
+        assert [b.description for b in v.number_buttons] == [str(n) for n in numbers]
+        assert v.approve_button not in v.actions.children  # approving is tapping a number
+        right = sim.devices.expected_number(first.id)
+        v.number_buttons[numbers.index(right)].click()
+        assert v.status.value == f"picked {right}"
+        truth = [t for t in sim.truth() if t.device_id == first.id][0]
+        assert (truth.decision, truth.number_picked) == ("approve", right)
+        v.number_buttons[0].click()  # already decided: reported on the widget, not raised
+        assert "no pending prompt" in v.status.value
+        v.show(second)
+        wrong = next(n for n in second.number_challenge if n != sim.devices.expected_number(second.id))
+        v.number_buttons[second.number_challenge.index(wrong)].click()
+        assert [t for t in sim.truth() if t.device_id == second.id][0].decision == "deny"  # wrong pick denies
+        v.show(None)
+        assert v.number_buttons == [] and v.approve_button in v.actions.children
+    plain = PhoneView(render_prompt([PromptTemplate("t", "b")], None))
+    assert "ciba-number" not in plain.html.value and "Approve" in plain.html.value

@@ -159,6 +159,13 @@ def test_malformed_json_is_400(empty_sim):
     assert r.status_code == 400
 
 
+@pytest.mark.parametrize("query", ["page=0&numberPerPage=2", "numberPerPage=-1", "page=x"])
+def test_bad_client_paging_is_400(empty_sim, query):
+    r = httpx.get(f"{empty_sim.admin_url}/oauth/clients?{query}", headers={"X-XSRF-Header": "PingFederate"},
+                  auth=("Administrator", "2FederateM0re"))
+    assert r.status_code == 400 and "at least 1" in r.json()["message"]
+
+
 def test_admin_client_refuses_plain_http_to_remote_hosts():
     with pytest.raises(InputError, match="https"):
         PingFederateAdmin("http://pf.example.com:9999/pf-admin-api/v1", username="a", password="b")
@@ -181,6 +188,26 @@ def test_worker_token_is_required(empty_sim):
     with pytest.raises(PingOneApiError) as info:
         bad.applications()
     assert info.value.status == 401 and "wrong" not in str(info.value)
+
+
+def test_expired_worker_tokens_are_forgotten():
+    import asyncio
+
+    from ciba_kit.simulator.pingone_api import build_pingone_app
+    from ciba_kit.simulator.state import SimulatorState
+
+    state = SimulatorState()
+    app = build_pingone_app(state, token_lifetime=-1)  # every token is born expired
+    form = {"grant_type": "client_credentials", "client_id": "ciba-kit-worker",
+            "client_secret": "ciba-kit-worker-secret"}
+
+    async def issue_three() -> list[int]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sim") as http:
+            return [(await http.post(f"/{state.p1.environment_id}/as/token", data=form)).status_code
+                    for _ in range(3)]
+
+    assert asyncio.run(issue_three()) == [200, 200, 200]
+    assert len(app.state.worker_tokens) == 1
 
 
 def test_regional_base_urls():

@@ -124,3 +124,14 @@ def test_devices_and_template_contents_live_in_lists(p1: httpx.Client) -> None:
     assert dup.status_code == 400 and dup.json()["details"][0]["code"] == "UNIQUENESS_VIOLATION"
     assert p1.delete(f"/templates/general/contents/{c['id']}").status_code == 204
     assert p1.get("/templates/general/contents").json()["count"] == 0
+
+
+def test_client_ids_follow_admin_api_writes(demo: Simulator, pf: httpx.Client) -> None:
+    assert demo.client_ids() == ["demo-jwt", "demo-nociba", "demo-ping", "demo-poll", "demo-post", "demo-signed"]
+    doc = {**pf.get("/oauth/clients/demo-poll").json(), "clientId": "a-new"}
+    doc.pop("clientAuth", None)
+    r = pf.post("/oauth/clients", json=doc)
+    assert r.status_code == 201, r.text
+    assert demo.client_ids()[0] == "a-new"
+    assert pf.delete("/oauth/clients/a-new").status_code == 204
+    assert "a-new" not in demo.client_ids()
