@@ -19,7 +19,7 @@ ALLOWED: dict[str, set[str]] = {
     "client": {"protocol"},
     "simulator": {"protocol", "prompts"},
     "setup": {"protocol", "prompts", "client"},
-    "runs": {"protocol", "client", "simulator", "prompts"},
+    "runs": {"protocol", "client", "simulator", "prompts", "setup"},
     "analysis": {"protocol", "runs"},
     "widgets": {"protocol", "prompts", "client", "simulator", "setup", "runs", "analysis"},
 }

@@ -7,47 +7,9 @@ percentiles, censoring-aware decision-time fits, variant comparisons) and the re
 
 from __future__ import annotations
 
-from . import plots
+from . import plots, stats
 from .report import ReportFiles, write_report
-from .stats import (
-    FINISHED,
-    METRICS,
-    DecisionTimeFit,
-    Proportion,
-    VariantComparison,
-    approval_rate,
-    compare_variants,
-    decision_bounds,
-    decision_time_fit,
-    error_counts,
-    finished,
-    latency,
-    newcombe_interval,
-    outcome_counts,
-    polls_per_flow,
-    summary,
-    wilson_interval,
-)
+from .stats import *  # noqa: F403  (the statistics are the package's face; stats.__all__ lists them)
 
-__all__ = [
-    "plots",
-    "FINISHED",
-    "METRICS",
-    "Proportion",
-    "DecisionTimeFit",
-    "VariantComparison",
-    "wilson_interval",
-    "newcombe_interval",
-    "finished",
-    "approval_rate",
-    "outcome_counts",
-    "error_counts",
-    "latency",
-    "decision_bounds",
-    "decision_time_fit",
-    "compare_variants",
-    "polls_per_flow",
-    "summary",
-    "write_report",
-    "ReportFiles",
-]
+# One list of the statistics, kept in stats.py; this package adds the charts and the report.
+__all__ = ["plots", *stats.__all__, "write_report", "ReportFiles"]

@@ -5,6 +5,11 @@ Command-line glue: this is the one runs/ module allowed to start the embedded si
 generated users with the seeded default persona mix. Against a real ``--issuer`` the users come
 from ``--users FILE`` (login hints, one a line).
 
+Ping / push: the kit listens at ``--notification-endpoint``. Against the embedded simulator
+without it, the receiver takes a free loopback port and the client's ``cibaNotificationEndpoint``
+is re-pointed there through the Admin API (so demo-ping never needs port 9032); against a real
+issuer it defaults to ``http://127.0.0.1:9032/cb``, which must be the registered endpoint.
+
 Optional attributes read from ``args`` when present (the parser may add flags for them):
 ``rate`` (arrivals per second), ``speed`` (embedded simulator only: ScaledClock factor shared by
 simulator and client, e.g. 20), ``progress`` (False to hide the bar).

@@ -11,11 +11,12 @@ from __future__ import annotations
 import math
 import os
 import random
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
 from ciba_kit.protocol.errors import InputError
+from ciba_kit.simulator.personas import Persona
 
 __all__ = ["PersonaSpec", "PERSONAS", "DEFAULT_MIX", "Member", "Population"]
 
@@ -39,8 +40,11 @@ class PersonaSpec:
     latency_sigma: float = 0.5
 
     def __post_init__(self) -> None:
+        # The simulator's own checks on the numbers (types, latency > 0, sigma >= 0, no NaN) at
+        # once, not when the population is installed; then this spec's stricter rule.
+        self.persona()
         total = self.approve + self.deny + self.ignore
-        if any(p < 0 for p in (self.approve, self.deny, self.ignore)) or not math.isclose(total, 1.0, abs_tol=1e-9):
+        if not math.isclose(total, 1.0, abs_tol=1e-9):
             raise InputError(
                 f"persona {self.name!r}",
                 f"approve + deny + ignore must be probabilities summing to 1, got {total:g}",
@@ -48,14 +52,12 @@ class PersonaSpec:
             )
 
     def persona_kwargs(self) -> dict[str, float]:
-        """Keyword arguments for ``ciba_kit.simulator.Persona``."""
-        return {
-            "approve": self.approve,
-            "deny": self.deny,
-            "ignore": self.ignore,
-            "latency_median_s": self.latency_median_s,
-            "latency_sigma": self.latency_sigma,
-        }
+        """Keyword arguments for ``ciba_kit.simulator.Persona`` (its fields, read off this spec)."""
+        return {f.name: getattr(self, f.name) for f in fields(Persona)}
+
+    def persona(self) -> Persona:
+        """The simulator's :class:`~ciba_kit.simulator.Persona` for this spec."""
+        return Persona(**self.persona_kwargs())
 
 
 #: The built-in personas. Each has a single certain outcome, so a campaign's outcome counts
@@ -247,21 +249,18 @@ class Population:
 
         Args:
             sim: a started ``ciba_kit.Simulator``.
-            persona_factory: the simulator's ``Persona`` class; looked up from the simulator
-                package when omitted.
+            persona_factory: builds each user's persona from :meth:`PersonaSpec.persona_kwargs`;
+                the simulator's ``Persona`` when omitted.
 
         Returns:
             How many users were added (members without a persona are left alone).
         """
-        if persona_factory is None:
-            # Imported here, not at module level: runs/ must not depend on the simulator, only a
-            # caller that already holds a simulator reaches this line.
-            from ciba_kit.simulator import Persona as persona_factory  # noqa: N813
         added = 0
         for m in self.members:
             if m.persona is None:
                 continue
-            sim.add_user(m.user, persona=persona_factory(**m.persona.persona_kwargs()))
+            persona = m.persona.persona() if persona_factory is None else persona_factory(**m.persona.persona_kwargs())
+            sim.add_user(m.user, persona=persona)
             added += 1
         return added
 

@@ -10,6 +10,7 @@ messages: :class:`PingFederateApiError` (``ApiResult``: ``resultId``, ``message`
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 from urllib.parse import quote, urlparse
@@ -39,6 +40,7 @@ __all__ = [
     "PingOneApi",
     "PINGONE_REGIONS",
     "is_loopback",
+    "checked_verify",
 ]
 
 Json = dict[str, Any]
@@ -132,11 +134,19 @@ def _secret_text(value: str | Secret | None) -> str | None:
     return value.reveal() if isinstance(value, Secret) else str(value)
 
 
+def checked_verify(verify: bool | str) -> bool | str:
+    """TLS ``verify`` itself, once a CA bundle path is known to be readable (else httpx raises OSError)."""
+    if isinstance(verify, str) and not os.path.isfile(verify):
+        raise InputError("pingfederate.ca_bundle", f"CA bundle {verify!r} is not a readable file",
+                         "give the path of a PEM file with the CAs that signed the server's certificate")
+    return verify
+
+
 class _Http:
     """Shared httpx plumbing: transport errors, JSON parsing, masking."""
 
     def __init__(self, *, verify: bool | str, timeout: float, transport: httpx.BaseTransport | None) -> None:
-        self._http = httpx.Client(verify=verify, timeout=timeout, transport=transport)
+        self._http = httpx.Client(verify=checked_verify(verify), timeout=timeout, transport=transport)
         self._secrets: list[str] = []
         #: (method, path) of every call made, in order (inspection and tests; no bodies, no secrets).
         self.calls: list[tuple[str, str]] = []

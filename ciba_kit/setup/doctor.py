@@ -41,7 +41,14 @@ from ..protocol.constants import CIBA_GRANT_TYPE
 from ..protocol.discovery import discovery_url
 from ..protocol.errors import CibaError, InputError
 from ..protocol.masking import mask_text
-from .api import PingFederateAdmin, PingFederateApiError, PingOneApi, PingOneApiError, is_loopback
+from .api import (
+    PingFederateAdmin,
+    PingFederateApiError,
+    PingOneApi,
+    PingOneApiError,
+    checked_verify,
+    is_loopback,
+)
 from .models import CONSOLE, MFA_POLICY_FIELD_4X, AUTH_POLICY_FIELD_3X
 from .profile import SetupProfile
 from .target import resolve_target
@@ -832,6 +839,7 @@ def doctor(profile: SetupProfile | None = None, *, issuer: str | None = None, ta
         _run_checks(d)
         d.add("e2e.live", "live request", "skip", "checked from the profile only", "pass issuer=... for a live test")
         return d.report
+    verify = checked_verify(verify)  # a bad CA bundle path is bad input, not an OSError later
     if target is None and issuer is not None and is_loopback(issuer) and admin is None:
         target = issuer
     t = None

@@ -359,16 +359,19 @@ class _Reconciler:
         p1 = self.t.pingone
         if p1 is None:
             return
+        # One listing serves both steps: an application created here is known by self.app_id.
+        apps_live = p1.embedded("/applications", "applications") \
+            if self.p.application is not None or self.p.mfa_policy is not None else []
         if self.p.application is not None:
             app = self.p.application
-            live = next((a for a in p1.embedded("/applications", "applications") if a.get("name") == app.name), None)
+            live = next((a for a in apps_live if a.get("name") == app.name), None)
             doc = self._reconcile("PingOne application", f"application {app.name!r}", "pingone", live, app.to_api(),
                                   ("POST", self._p1_path("/applications")),
                                   lambda d: self._p1_path(f"/applications/{d['id']}"))
             self.app_id = (doc or {}).get("id")
         if self.p.mfa_policy is not None:
             pol = copy.deepcopy(self.p.mfa_policy)
-            apps = {a.get("name"): a.get("id") for a in p1.embedded("/applications", "applications")}
+            apps = {a.get("name"): a.get("id") for a in apps_live}
             for entry in pol.applications:
                 if entry.application_id is None and entry.application:
                     entry.application_id = self.app_id if (self.p.application and entry.application ==

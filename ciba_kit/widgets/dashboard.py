@@ -102,11 +102,12 @@ class Dashboard:
 
     def describe(self) -> str:
         """One deterministic line: what is selected and the approval rate of those flows."""
-        rate = approval_rate(self.selected())
+        selected = self.selected()
+        rate = approval_rate(selected)
         assert isinstance(rate, Proportion)
         filt = ALL if self.filter_column.value == ALL else f"{self.filter_column.value}={self.filter_value.value}"
         return (f"{self.chart.value} of {self.metric.value} by {self.group_by.value}; filter {filt}; "
-                f"{len(self.selected())} flows; approval {rate!r}")
+                f"{len(selected)} flows; approval {rate!r}")
 
     # -- events ---------------------------------------------------------------------------------
     def redraw(self) -> None:

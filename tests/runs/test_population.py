@@ -9,6 +9,7 @@ import pytest
 
 from ciba_kit.protocol.errors import InputError
 from ciba_kit.runs import DEFAULT_MIX, PersonaSpec, Population
+from ciba_kit.simulator import Persona
 
 
 def test_generated_mix_is_exact_and_seeded() -> None:
@@ -75,3 +76,15 @@ def test_bad_input_names_the_field(call, field) -> None:  # type: ignore[no-unty
 
 def test_default_mix_has_the_four_kinds() -> None:
     assert set(DEFAULT_MIX) == {"prompt", "slow", "denier", "ignorer"}
+
+
+def test_persona_spec_numbers_are_checked_when_made() -> None:
+    # Bad latencies used to pass here and only fail later, inside Population.install.
+    with pytest.raises(InputError) as exc:
+        PersonaSpec("x", approve=1.0, latency_median_s=-1.0)
+    assert exc.value.field == "Persona.latency_median_s"
+    with pytest.raises(InputError) as exc:
+        PersonaSpec("x", approve=1.0, deny=-0.5, ignore=0.5)
+    assert exc.value.field == "Persona.deny"
+    spec = PersonaSpec("y", approve=0.5, deny=0.5, latency_median_s=2.0, latency_sigma=0.1)
+    assert spec.persona() == Persona(approve=0.5, deny=0.5, latency_median_s=2.0, latency_sigma=0.1)

@@ -10,6 +10,7 @@ import pytest
 
 from ciba_kit.protocol import jose
 from ciba_kit.protocol.clock import ScaledClock
+from ciba_kit.protocol.errors import InputError
 from ciba_kit.setup import ClientAuth, DoctorCheck, JwksSettings, OAuthClient, PingFederateAdmin, doctor
 from ciba_kit.simulator import Simulator
 from setup_helpers import QUICK, SILENT
@@ -160,3 +161,29 @@ def test_ping_with_a_remote_provider_is_skipped(live_sim):
     plan = _live_plan("p", doc, _Live("https://pf.example.com", "alice", {"p": "x"}, {}))
     assert "provider is not on this machine" in plan.skip
     assert not _live_plan("p", doc, _Live(live_sim.issuer, "alice", {"p": "x"}, {})).skip
+
+
+def test_unreadable_ca_bundle_is_bad_input_not_a_traceback(live_sim, profile):
+    profile.pingfederate.ca_bundle = "/nonexistent/ca.pem"
+    assert doctor(profile).ok  # offline: nothing is contacted, the bundle is not needed
+    with pytest.raises(InputError) as info:
+        doctor(profile, target=live_sim, live_test=False)
+    assert info.value.field == "pingfederate.ca_bundle"
+    with pytest.raises(InputError):
+        PingFederateAdmin(live_sim.admin_url, verify="/nonexistent/ca.pem")
+
+
+def test_doctor_command_reports_a_bad_ca_bundle(tmp_path, capsys, monkeypatch):
+    import argparse
+
+    from ciba_kit.setup.commands import doctor_command
+    from setup_helpers import DEMO_PROFILE
+
+    text = DEMO_PROFILE.read_text(encoding="utf-8").replace(
+        'password_env = "CIBA_KIT_PF_ADMIN_PASSWORD"',
+        'password_env = "CIBA_KIT_PF_ADMIN_PASSWORD"\nca_bundle = "/nonexistent/ca.pem"', 1)
+    path = tmp_path / "p.toml"
+    monkeypatch.setenv("CIBA_KIT_DEMO_SECRET", "x")
+    path.write_text(text, encoding="utf-8")
+    assert doctor_command(argparse.Namespace(profile=str(path), issuer=["http://127.0.0.1:9"])) == 2
+    assert "ca_bundle" in capsys.readouterr().err

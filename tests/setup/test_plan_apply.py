@@ -168,3 +168,14 @@ def test_ik3x_signed_example_profile_end_to_end(empty_sim):
     r = doctor(prof, target=empty_sim, live_test=False)
     assert r.ok and r.check("client.signed").status == "pass"
     assert r.check("authenticator.pingone").status == "pass"  # found through the sign-on policy's MFA action
+
+
+def test_pingone_applications_are_listed_once_per_run(profile, empty_sim):
+    from ciba_kit.setup import PingOneApi
+
+    p1 = PingOneApi.for_simulator(empty_sim)
+    apply_setup(profile, empty_sim, pingone=p1)
+    assert sum(1 for method, path in p1.calls if method == "GET" and path.endswith("/applications")) == 1
+    p1.calls.clear()
+    assert verify_setup(profile, empty_sim, pingone=p1).in_sync
+    assert sum(1 for method, path in p1.calls if method == "GET" and path.endswith("/applications")) == 1
