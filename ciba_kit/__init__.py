@@ -69,7 +69,7 @@ _EXPORTS: dict[str, str] = {
     # runs
     **{name: "ciba_kit.runs" for name in (
         "run_campaign", "Campaign", "Population", "PersonaSpec", "RunLog", "load_flows", "load_events",
-        "load_runs", "export_flows", "synthesize",
+        "load_runs", "export_flows", "synthesize", "start_receiver",
     )},
     # widgets
     "RequestConsole": "ciba_kit.widgets.request_console",

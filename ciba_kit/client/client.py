@@ -170,6 +170,9 @@ class CibaClient:
             except (jose.JwtError, ValueError, OSError) as exc:
                 raise InputError("request_signing_key", f"cannot load the key ({exc})",
                                  "pass a private JWK or PEM") from None
+            if not self._req_key.is_private:
+                raise InputError("request_signing_key", "the key has no private part",
+                                 "pass the private key, not the public JWK")
         self.request_signing_alg = request_signing_alg or (
             auth.alg if isinstance(auth, PrivateKeyJwt) and self._req_key is auth.key
             else getattr(self._req_key, "alg", None) or ("ES256" if self._req_key is not None else None))

@@ -17,6 +17,7 @@ import asyncio
 import json
 import os
 import sys
+import warnings
 from contextlib import ExitStack
 from typing import Any
 
@@ -182,6 +183,9 @@ def request_command(args: argparse.Namespace) -> int:
                                  _get(args, "login_hint_token"), _get(args, "id_token_hint"), _get(args, "user_code")]
     with ExitStack() as stack:
         try:
+            timeout = _get(args, "timeout")
+            if timeout is not None and not timeout > 0:
+                raise InputError("--timeout", f"must be a positive number of seconds, got {timeout:g}", "e.g. --timeout 60")
             issuer = _get(args, "issuer")
             sim = None
             doc = None
@@ -194,6 +198,7 @@ def request_command(args: argparse.Namespace) -> int:
                                      "use demo-poll, demo-post, demo-ping, demo-jwt, demo-signed or demo-nociba")
             auth = auth_from_args(args, sim, doc)
             secrets += auth.secrets()
+            opts = signing_from_args(args, auth, doc)
             mode_s = _get(args, "mode") or (str(doc.get("cibaDeliveryMode") or "poll").lower() if doc else "poll")
             mode = DeliveryMode(mode_s)
             receiver = None
@@ -206,25 +211,20 @@ def request_command(args: argparse.Namespace) -> int:
                     with sim.state.lock:
                         sim.state.pf.clients[args.client_id]["cibaNotificationEndpoint"] = url
                         sim.state.touch()
-            opts = signing_from_args(args, auth, doc)
             if _get(args, "insecure"):
                 print("ciba-kit request: warning: --insecure: TLS verification off, plain http allowed",
                       file=sys.stderr)
                 opts.update(verify=False, allow_insecure_http=True)
             elif _get(args, "ca_bundle"):
                 opts["verify"] = args.ca_bundle
-            import warnings
-
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # the one-line warning above is the user-facing one
                 flow = asyncio.run(_run(args, issuer, auth, mode, receiver, opts))
         except (InputError, DiscoveryError) as exc:
             return _fail(EXIT_USAGE, cli_message(exc, args), secrets)
-        except (TransportError, ProtocolError) as exc:
+        except CibaError as exc:  # TransportError, ProtocolError, ...
             return _fail(EXIT_TRANSPORT, str(exc), secrets)
-        except CibaError as exc:
-            return _fail(EXIT_TRANSPORT, str(exc), secrets)
-        except ValueError as exc:
+        except ValueError as exc:  # e.g. a key that cannot sign
             return _fail(EXIT_USAGE, str(exc), secrets)
     if _get(args, "json"):
         print(mask_text(json.dumps(flow.to_dict(), sort_keys=False), secrets))

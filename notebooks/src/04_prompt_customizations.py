@@ -175,4 +175,5 @@ flow = await client.wait(req)
 print(flow.outcome)
 
 # %%
+await client.aclose()
 sim.stop()

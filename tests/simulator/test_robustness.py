@@ -149,3 +149,94 @@ def test_thousand_concurrent_transactions() -> None:
     c = Counter(t.outcome for t in truth.values())
     assert c == {"approved": 500, "denied": 500}
     assert sum(1 for t in truth.values() if t.tokens_issued is not None) == 500
+
+
+def test_simultaneous_starts_with_device_and_config_traffic_never_5xx() -> None:
+    """400 backchannel requests on 400 connections at once (no client-side queue), mixed client
+    authentications and delivery modes, then polls, while another thread answers prompts, reads
+    the truth and adds users (config recompiles mid-load). Regression guard for a once-reported
+    ``simulator fault: TypeError`` under 2,000 concurrent starts (not reproduced since)."""
+    import base64
+    import threading
+    import time
+    import uuid
+
+    import aiohttp
+
+    from ciba_kit.protocol import jose
+    from ciba_kit.protocol.constants import CIBA_GRANT_TYPE, CLIENT_ASSERTION_TYPE_JWT_BEARER
+
+    key = jose.demo_client_key()
+    n = 400
+    faults: list[str] = []
+    codes: Counter[int] = Counter()
+    acks: Counter[int] = Counter()
+    with Simulator.start(seed=4, clock=ScaledClock(20)) as s:
+        def basic(cid: str) -> dict[str, str]:
+            return {"Authorization": "Basic " + base64.b64encode(f"{cid}:{cid}-secret".encode()).decode()}
+
+        def auth(i: int, form: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+            kind = i % 4
+            if kind == 0:
+                return form, basic("demo-poll")
+            if kind == 1:
+                return {**form, "client_id": "demo-post", "client_secret": "demo-post-secret"}, {}
+            if kind == 2:
+                return {**form, "client_notification_token": f"nt{i}"}, basic("demo-ping")
+            now = int(s.clock.time())
+            assertion = jose.sign_jwt({"iss": "demo-jwt", "sub": "demo-jwt", "aud": s.issuer, "iat": now,
+                                       "exp": now + 600, "jti": uuid.uuid4().hex}, key, "ES256")
+            return {**form, "client_assertion_type": CLIENT_ASSERTION_TYPE_JWT_BEARER,
+                    "client_assertion": assertion}, {}
+
+        async def flow(http: aiohttp.ClientSession, i: int) -> None:
+            user = ("alice", "bob", "carol", "dave", "frank")[i % 5]
+            form, headers = auth(i, {"scope": "openid profile", "login_hint": user, "binding_message": f"C{i}",
+                                   **({"user_code": "1234"} if user == "dave" else {})})
+            async with http.post(s.issuer + "/as/bc-auth.ciba", data=form, headers=headers) as r:
+                acks[r.status] += 1
+                body = await r.json()
+                if r.status >= 500:
+                    faults.append(str(body))
+            if r.status != 200 or i % 4 == 2:
+                return
+            for _ in range(2):
+                await asyncio.sleep(0.12)
+                form, headers = auth(i, {"grant_type": CIBA_GRANT_TYPE, "auth_req_id": body["auth_req_id"]})
+                async with http.post(s.issuer + "/as/token.oauth2", data=form, headers=headers) as r:
+                    codes[r.status] += 1
+                    if r.status >= 500:
+                        faults.append(await r.text())
+
+        async def main() -> None:
+            conn = aiohttp.TCPConnector(limit=n)
+            async with aiohttp.ClientSession(connector=conn, timeout=aiohttp.ClientTimeout(total=60)) as http:
+                await asyncio.gather(*(flow(http, i) for i in range(n)))
+
+        stop = threading.Event()
+        device_errors: list[BaseException] = []
+
+        def device_traffic() -> None:
+            i = 0
+            while not stop.is_set():
+                try:
+                    if s.devices.pending("frank"):
+                        s.devices.approve("frank")
+                    s.truth()
+                    if i % 10 == 0:
+                        s.add_user(f"late{i}", persona=Persona())
+                except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+                    device_errors.append(exc)
+                i += 1
+                time.sleep(0.01)
+
+        t = threading.Thread(target=device_traffic, daemon=True)
+        t.start()
+        try:
+            asyncio.run(main())
+        finally:
+            stop.set()
+            t.join(5)
+    assert faults == [] and device_errors == [], (faults[:3], device_errors[:3])
+    assert acks == {200: n}, acks
+    assert codes[400] > 0 and all(c < 500 for c in codes), codes  # polls: pending, denied, tokens
