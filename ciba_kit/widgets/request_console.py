@@ -130,8 +130,14 @@ class RequestConsole(w.VBox):
 
     # ------------------------------------------------------------------ sending
     def send(self) -> asyncio.Task[FlowResult | None]:
-        """Send a request with the form's values on the running loop; returns the task."""
+        """Send a request with the form's values on the running loop; returns the task.
+
+        A flow still running from an earlier click is cancelled first: it would otherwise keep
+        polling and, when it ended, draw its outcome over the new request's timeline.
+        """
         loop = asyncio.get_event_loop()
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
         self.last_flow = None
         self.last_error = None
         self.last_request = None

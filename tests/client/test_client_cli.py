@@ -9,7 +9,9 @@ import sys
 import pytest
 
 from ciba_kit.cli import build_parser
-from ciba_kit.client.commands import request_command
+from ciba_kit.client.commands import cli_message, request_command
+from ciba_kit.protocol import jose
+from ciba_kit.protocol.errors import InputError
 from ciba_kit.simulator import Simulator
 
 pytestmark = pytest.mark.timeout(90)
@@ -93,3 +95,55 @@ def test_python_dash_m_entry_point() -> None:
                         "--login-hint", "alice", "--json"], capture_output=True, text=True, timeout=60)
     assert p.returncode == 1, p.stderr
     assert json.loads(p.stdout)["outcome"] == "error"
+
+
+def test_sign_request_without_key_names_the_cli_flag(capsys) -> None:
+    # A secret-auth client has no key to sign with: the command line's option is --private-key.
+    code, _, err = run(["--client-id", "demo-poll", "--login-hint", "alice", "--sign-request"], capsys)
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("ciba-kit request: error: --private-key:") and "request_signing_key" not in err
+
+
+def test_sign_request_with_secret_client_signs_with_private_key_file(capsys, tmp_path) -> None:
+    key = jose.demo_client_key()
+    private = tmp_path / "key.json"
+    private.write_text(json.dumps(dict(key.as_dict(private=True))))
+    code, out, err = run(["--client-id", "demo-poll", "--login-hint", "alice", "--sign-request", "--private-key",
+                          str(private), "--json"], capsys)
+    d = json.loads(out)
+    # The request went out signed (demo-poll has no JWKS, so the simulator refuses the request object).
+    assert code == 1 and d["events"][0]["detail"] == "poll, signed" and d["error"] == "invalid_request_object", err
+    public = tmp_path / "public.json"
+    public.write_text(json.dumps(jose.public_jwk(key)))
+    code, _, err = run(["--client-id", "demo-poll", "--login-hint", "alice", "--sign-request", "--private-key",
+                        str(public)], capsys)
+    assert code == 2 and err.startswith("ciba-kit request: error: --private-key: the key has no private part")
+
+
+def test_bad_option_values_exit_2_naming_the_flag(capsys, tmp_path) -> None:
+    binary = tmp_path / "key.der"
+    binary.write_bytes(b"\x30\x82\xff\xfe\x00")
+    cases = [
+        (["--client-id", "demo-jwt", "--private-key", str(tmp_path)], "--private-key"),  # a directory
+        (["--client-id", "demo-jwt", "--private-key", str(binary)], "--private-key"),  # not text
+        (["--client-id", "demo-ping", "--notification-endpoint", "http://127.0.0.1:99999/cb"], "--notification-endpoint"),
+        (["--issuer", "http://127.0.0.1:99999", "--client-id", "x", "--client-secret", "s"], "--issuer"),
+        (["--issuer", "http://[::1", "--client-id", "x", "--client-secret", "s"], "--issuer"),
+        (["--client-id", "demo-poll", "--auth-method", "tls_client_auth"], "--auth-method"),
+        (["--client-id", "demo-poll", "--timeout", "-1"], "--timeout"),
+    ]
+    for argv, flag in cases:
+        code, out, err = run([*argv, "--login-hint", "alice"], capsys)
+        assert code == 2 and err.startswith(f"ciba-kit request: error: {flag}:"), (argv, err)
+        assert err.count("\n") == 1 and "Traceback" not in err and out == "", (argv, err)
+
+
+def test_cli_message_maps_library_fields_to_flags() -> None:
+    args = build_parser().parse_args(["request", "--client-id", "x", "--login-hint", "alice"])
+    assert cli_message(InputError("private_key", "bad", "fix it"), args) == "--private-key: bad — fix it"
+    assert cli_message(InputError("request_signing_key", "bad"), args) == "--private-key: bad"
+    assert cli_message(InputError("notification_endpoint", "bad", "f"), args) == "--notification-endpoint: bad — f"
+    # Not a command-line option, already a flag, or not an InputError: unchanged.
+    assert cli_message(InputError("auth", "bad", "f"), args) == "auth: bad — f"
+    assert cli_message(InputError("--client-id", "bad"), args) == "--client-id: bad"
+    assert cli_message(ValueError("plain"), args) == "plain"

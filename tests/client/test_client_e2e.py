@@ -173,6 +173,32 @@ def test_cancellation_leaves_nothing_running(xsim: Simulator) -> None:
         xsim.devices.deny(p.id)
 
 
+def test_pending_flow_holds_no_response_while_it_sleeps(xsim: Simulator) -> None:
+    # Whatever a pending flow keeps across its sleep is promoted to the GC's oldest generation: with
+    # thousands of flows that made full collections frequent. The last poll's answer must be gone.
+    import gc
+
+    from ciba_kit.client.http import HttpResponse
+
+    async def go():
+        client = _client(xsim, "demo-poll", ClientSecretBasic("demo-poll-secret"))
+        req = await client.start(login_hint="frank")
+        task = asyncio.create_task(client.wait(req))
+        while req.schedule.polls < 2 or req.schedule.in_flight:  # answered at least once, now sleeping
+            await asyncio.sleep(0.005)
+        alive = [o for o in gc.get_objects() if isinstance(o, (HttpResponse, httpx.Response))]
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await client.aclose()
+        return req, alive
+    req, alive = run(go())
+    assert req.timeline[-2].kind == "poll_response" and req.timeline[-2].error == "authorization_pending"
+    assert alive == []
+    for p in xsim.devices.pending("frank"):
+        xsim.devices.deny(p.id)
+
+
 def test_expiry_deadline_stops_polling(xsim: Simulator) -> None:
     client = _client(xsim, "demo-poll", ClientSecretBasic("demo-poll-secret"))
     f = run(_flow(client, login_hint="frank", requested_expiry=5))

@@ -56,3 +56,27 @@ def test_console_send_approve_and_error(xsim: Simulator, receiver: NotificationR
             await c.aclose()
         return repr(console)
     assert "RequestConsole(clients=" in asyncio.run(go())
+
+
+def test_second_send_cancels_the_running_flow(xsim: Simulator) -> None:
+    async def go():
+        client = CibaClient.discover(xsim.issuer, "demo-poll", auth=ClientSecretBasic("demo-poll-secret"),
+                                     clock=xsim.clock)
+        console = RequestConsole(client, devices=xsim.devices)
+        console.binding_message.value = "FIRST"
+        first = console.send()
+        first_req = await console.started()
+        console.binding_message.value = "SECOND"
+        second = console.send()
+        await console.started()
+        await asyncio.sleep(0.2)  # a few polls of the second flow (clock 20x)
+        polls_of_first = first_req.schedule.polls
+        console.deny_button.click()  # the oldest prompt: FIRST's, still pending at the simulator
+        console.deny_button.click()  # SECOND's
+        flow = await console.result()
+        await client.aclose()
+        return first, second, polls_of_first, first_req, flow, console
+    first, second, polls_of_first, first_req, flow, console = asyncio.run(go())
+    assert first.cancelled() and first_req.timeline[-1].kind == "cancelled"
+    assert first_req.schedule.polls == polls_of_first  # stopped polling when cancelled
+    assert flow is second.result() and flow.outcome.value == "denied" and "denied" in console.timeline.value
