@@ -176,9 +176,15 @@ def test_cancellation_leaves_nothing_running(xsim: Simulator) -> None:
 def test_pending_flow_holds_no_response_while_it_sleeps(xsim: Simulator) -> None:
     # Whatever a pending flow keeps across its sleep is promoted to the GC's oldest generation: with
     # thousands of flows that made full collections frequent. The last poll's answer must be gone.
-    import gc
-
     from ciba_kit.client.http import HttpResponse
+
+    def held(task: asyncio.Task) -> list:
+        """The local variables of every coroutine the task is suspended in."""
+        found, coro = [], task.get_coro()
+        while coro is not None and getattr(coro, "cr_frame", None) is not None:
+            found += list(coro.cr_frame.f_locals.values())
+            coro = coro.cr_await
+        return found
 
     async def go():
         client = _client(xsim, "demo-poll", ClientSecretBasic("demo-poll-secret"))
@@ -186,7 +192,8 @@ def test_pending_flow_holds_no_response_while_it_sleeps(xsim: Simulator) -> None
         task = asyncio.create_task(client.wait(req))
         while req.schedule.polls < 2 or req.schedule.in_flight:  # answered at least once, now sleeping
             await asyncio.sleep(0.005)
-        alive = [o for o in gc.get_objects() if isinstance(o, (HttpResponse, httpx.Response))]
+        alive = [o for o in held(task) if isinstance(o, (HttpResponse, httpx.Response))]
+        assert len(held(task)) > 5  # the walk did reach wait() / _poll() / the sleep
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
