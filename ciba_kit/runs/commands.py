@@ -111,8 +111,6 @@ async def _campaign(args: argparse.Namespace, issuer: str, auth: Any, mode: Deli
         "requested_expiry": _get(args, "requested_expiry"), "acr_values": _get(args, "acr_values"),
         "timeout": _get(args, "timeout"),
     }.items() if v is not None}
-    if _get(args, "sign_request"):
-        request["sign_request"] = True
     campaign = Campaign(
         client, pop, int(args.flows), concurrency=int(args.concurrency), rate=_get(args, "rate"),
         seed=int(_get(args, "seed", 0)), db=log, clock=clock,
@@ -162,7 +160,13 @@ def run_command(args: argparse.Namespace) -> int:
 
                 receiver = start_receiver(sim, [args.client_id], url=_receiver_url(args, sim))
                 stack.callback(receiver.stop)
-            opts: dict[str, Any] = {}
+            from ciba_kit.client.commands import signing_from_args
+
+            doc = None
+            if sim is not None:
+                with sim.state.lock:
+                    doc = dict(sim.state.pf.clients.get(args.client_id) or {})
+            opts: dict[str, Any] = signing_from_args(args, auth, doc)
             if _get(args, "insecure"):
                 print("ciba-kit run: warning: --insecure: TLS verification off, plain http allowed", file=sys.stderr)
                 opts.update(verify=False, allow_insecure_http=True)

@@ -19,12 +19,13 @@
 import ciba_kit as ck
 
 sim = ck.Simulator.start(seed=2, clock=ck.ScaledClock(20))
-receiver = ck.NotificationReceiver.start("http://127.0.0.1:9032/cb")
-sorted(sim.state.pf.clients)
+receiver = ck.start_receiver(sim, ["demo-ping"])
+sim.client_ids()
 
 # %% [markdown]
-# The receiver listens where the demo configuration registered `demo-ping`'s notification endpoint
-# (`http://127.0.0.1:9032/cb`). It checks the bearer `client_notification_token` of every callback
+# The receiver listens on a free loopback port, and `start_receiver` registers that URL as
+# `demo-ping`'s notification endpoint through the simulator's Admin API (the demo configuration's
+# `http://127.0.0.1:9032/cb` may be taken on your machine). It checks the bearer `client_notification_token` of every callback
 # in constant time, answers `401` to a wrong one and ignores `auth_req_id`s it does not know.
 #
 # One client object per OAuth client. `discover` reads `/.well-known/openid-configuration`,
@@ -195,5 +196,6 @@ await console.result()
 type(console.last_error).__name__
 
 # %%
+for c in (poll, ping, nociba, signed): await c.aclose()  # noqa: E701 - close the four clients
 receiver.stop()
 sim.stop()

@@ -123,3 +123,23 @@ def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
     counts = dict(con.execute("SELECT outcome, COUNT(*) FROM flow GROUP BY outcome").fetchall())
     assert counts.get("incomplete", 0) == 0 and counts.get("cancelled", 0) >= 1
     assert sum(v for k, v in counts.items() if k != "cancelled") >= 2
+
+
+def test_run_signs_requests_for_a_client_that_requires_them(tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    # demo-signed rejects unsigned requests (invalid_request): every flow erred before the fix.
+    db = tmp_path / "signed.db"
+    code = run_command(_args("run", "--client-id", "demo-signed", "--population", "6", "--flows", "6",
+                             "--concurrency", "3", "--db", str(db), "--json", speed=20, progress=False))
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["counts"].get("error", 0) == 0 and out["counts"].get("approved", 0) >= 1
+
+
+def test_run_sign_request_with_a_secret_client_names_the_flag(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    code = run_command(_args("run", "--client-id", "demo-poll", "--population", "2", "--flows", "2",
+                             "--concurrency", "1", "--db", str(tmp_path / "x.db"), "--sign-request",
+                             speed=20, progress=False))
+    assert code == 2
+    assert "--private-key" in capsys.readouterr().err
