@@ -24,8 +24,9 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
 	else echo "note: chromium missing and not root: the browser test will be skipped"; fi
 
+# JupyterLab refuses to run as root unless told; containers and CI machines often are root.
 lab: setup
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab notebooks/ $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 demo: setup
 	$(VENV)/bin/ciba-kit request --client-id demo-poll --login-hint alice --binding-message W4SCT
