@@ -19,6 +19,8 @@ from ..protocol.masking import mask_mapping, mask_token, token_hash
 if TYPE_CHECKING:
     from ..protocol.polling import PollSchedule
 
+_TIME_CLAIMS = frozenset({"iat", "exp", "nbf", "auth_time"})
+
 __all__ = ["TimelineEvent", "Latency", "TokenSet", "AuthRequest", "FlowResult", "Recorder"]
 
 
@@ -235,11 +237,17 @@ class FlowResult:
             raise self.exception
         return self
 
-    def safe_claims(self) -> dict[str, Any] | None:
-        """ID token claims with the pushed auth_req_id claim masked."""
+    def safe_claims(self, *, without_times: bool = False) -> dict[str, Any] | None:
+        """ID token claims with the pushed auth_req_id claim masked.
+
+        ``without_times=True`` also drops the time claims (iat, exp, nbf, auth_time), which differ
+        on every run: for displays that must be reproducible (notebooks under nbval).
+        """
         if self.id_token_claims is None:
             return None
         claims = mask_mapping(self.id_token_claims, keys=(CLAIM_AUTH_REQ_ID, "nonce"))
+        if without_times:
+            claims = {k: v for k, v in claims.items() if k not in _TIME_CLAIMS}
         return claims
 
     def to_dict(self) -> dict[str, Any]:

@@ -55,6 +55,9 @@ def test_poll_approved_with_every_auth_method(xsim: Simulator, client_id: str, a
     flow = run(_flow(_client(xsim, client_id, auth), login_hint="alice", binding_message="W4SCT"))
     assert flow.outcome == Outcome.APPROVED, flow.error_description
     assert flow.id_token_claims["sub"] == "alice" and flow.id_token_claims["aud"] == client_id
+    stable = flow.safe_claims(without_times=True)
+    assert stable is not None and stable["sub"] == "alice" and not {"iat", "exp", "auth_time"} & set(stable)
+    assert {"iat", "exp"} <= set(flow.safe_claims() or {})
     assert flow.polls >= 1 and flow.slow_downs == 0
     kinds = [e.kind for e in flow.timeline]
     assert kinds[:2] == ["request", "ack"] and kinds[-1] == "id_token"
